@@ -1,0 +1,54 @@
+"""Constants for AI Assist."""
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "aiassist"
+LOGGER = logging.getLogger(__package__)
+
+SUBENTRY_CONVERSATION: Final = "conversation"
+DEFAULT_AGENT_NAME: Final = "AI Assist"
+
+# Config flow only: which preset filled the URL.
+CONF_PRESET: Final = "preset"
+# Conversation subentry options; model, prompt and llm_hass_api use HA's standard keys.
+CONF_TEMPERATURE: Final = "temperature"
+CONF_MAX_TOKENS: Final = "max_tokens"
+CONF_MAX_TOOL_ITERATIONS: Final = "max_tool_iterations"
+
+DEFAULT_TEMPERATURE: Final = 0.6
+DEFAULT_MAX_TOKENS: Final = 1024
+DEFAULT_MAX_TOOL_ITERATIONS: Final = 10
+
+# Servers that run on the user's own machine need no API key.
+PLACEHOLDER_API_KEY: Final = "no-key"
+# The openai SDK waits 10 minutes by default; a speaker cannot.
+REQUEST_TIMEOUT: Final = 60.0
+PROBE_TIMEOUT: Final = 10.0
+
+PRESET_CUSTOM: Final = "custom"
+# Preset id -> base URL; the order is the order shown in the UI.
+PRESETS: Final[dict[str, str]] = {
+    "openai": "https://api.openai.com/v1",
+    "ollama": "http://localhost:11434/v1",
+    "lm_studio": "http://localhost:1234/v1",
+    "llama_cpp": "http://localhost:8080/v1",
+    "vllm": "http://localhost:8000/v1",
+    "deepseek": "https://api.deepseek.com/v1",
+    "qwen_intl": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    "qwen_cn": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+    "openrouter": "https://openrouter.ai/api/v1",
+    PRESET_CUSTOM: "",
+}
+# Presets whose service always needs a key.
+PRESETS_NEEDING_KEY: Final = frozenset({"openai", "deepseek", "qwen_intl", "qwen_cn", "openrouter"})
+
+# Instructions for a voice-first agent; a template, editable per agent. Nothing here changes
+# from turn to turn, so the server can cache the prompt.
+DEFAULT_PROMPT: Final = (
+    "You are a friendly voice assistant for a home, talking through Home Assistant.\n"
+    "Answer in one or two short spoken sentences, in the language you were spoken to.\n"
+    "Write plain text only: no markdown, lists, emoji or links, because your answer is read aloud.\n"
+    "When you need something only the person can tell you, ask one short question.\n"
+    "Use the tools to control or look up the home; never claim you did something a tool did not do."
+)
