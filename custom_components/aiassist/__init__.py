@@ -5,7 +5,7 @@ from homeassistant.core import HomeAssistant
 
 from .coordinator import AIAssistConfigEntry, AIAssistCoordinator
 
-PLATFORMS: tuple[Platform, ...] = ()
+PLATFORMS = (Platform.CONVERSATION,)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> bool:

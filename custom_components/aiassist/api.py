@@ -2,8 +2,11 @@
 
 from collections.abc import Generator, Mapping
 from contextlib import contextmanager
+import json
 from typing import Any, cast
 
+import httpx
+import httpx2
 import openai
 
 from homeassistant.const import CONF_API_KEY, CONF_URL
@@ -27,6 +30,7 @@ class AIServiceError(HomeAssistantError):
             translation_placeholders={"message": message, **placeholders},
         )
         self.detail = message
+        self.placeholders = placeholders
 
 
 class ServiceUnreachable(AIServiceError):
@@ -133,3 +137,10 @@ def translate_errors(model: str | None = None) -> Generator[None]:
         raise AIServiceError(_server_message(err)) from err
     except openai.OpenAIError as err:
         raise AIServiceError(str(err)) from err
+    # While a stream is read, openai lets the transport's errors and bad JSON through.
+    except (httpx.TimeoutException, httpx2.TimeoutException) as err:
+        raise ServiceTimeout(str(err)) from err
+    except (httpx.TransportError, httpx2.TransportError) as err:
+        raise CannotConnect(str(err) or type(err).__name__) from err
+    except json.JSONDecodeError as err:
+        raise AIServiceError(f"malformed response: {err}") from err

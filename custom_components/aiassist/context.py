@@ -1,0 +1,102 @@
+"""What the model sees of the home, and where: the one place that decides it.
+
+The system prompt must be byte-identical from turn to turn, conversation to conversation and
+satellite to satellite, so that servers can cache it. Everything that changes (the area of
+the satellite, the time when no tool tells it, an automation's extra prompt) goes in the
+situation, which is sent after the history, with the newest request.
+"""
+
+from dataclasses import dataclass, replace
+
+from homeassistant.components import conversation
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import area_registry as ar, device_registry as dr, floor_registry as fr, llm
+from homeassistant.helpers.template import Template
+
+from .const import DOMAIN
+
+# HA's device control prompt says this when it is built without a device; whether a
+# satellite can start timers belongs to the situation, not to the shared prompt.
+_NO_TIMERS = "This device is not able to start timers."
+_TIMER_TOOL_SUFFIX = "HassStartTimer"
+_DATE_TIME_TOOL_SUFFIX = "GetDateTime"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelContext:
+    """The stable system prompt, and the situation of this one request."""
+
+    system_prompt: str
+    situation: str
+
+
+async def async_build_context(
+    hass: HomeAssistant,
+    chat_log: conversation.ChatLog,
+    user_input: conversation.ConversationInput,
+    instructions: Template,
+) -> ModelContext:
+    """Decide what the model is told for this request."""
+    llm_context = user_input.as_llm_context(DOMAIN)
+    parts = [await _async_render_instructions(hass, instructions, llm_context)]
+    tool_names: set[str] = set()
+    if chat_log.llm_api is not None:
+        tool_names = {tool.name for tool in chat_log.llm_api.tools}
+        # The same API, asked as if no particular user on no particular device spoke.
+        shared = await chat_log.llm_api.api.async_get_api_instance(
+            replace(llm_context, context=None, device_id=None)
+        )
+        if api_prompt := shared.api_prompt.replace(_NO_TIMERS, "").strip():
+            parts.append(api_prompt)
+    return ModelContext(
+        system_prompt="\n".join(parts),
+        situation=_situation(hass, chat_log, llm_context, tool_names),
+    )
+
+
+async def _async_render_instructions(
+    hass: HomeAssistant, instructions: Template, llm_context: llm.LLMContext
+) -> str:
+    """Render the agent's instructions with the variables HA's own agents offer."""
+    user_name: str | None = None
+    if (
+        llm_context.context
+        and llm_context.context.user_id
+        and (user := await hass.auth.async_get_user(llm_context.context.user_id))
+    ):
+        user_name = user.name
+    rendered: str = instructions.async_render(
+        {"ha_name": hass.config.location_name, "user_name": user_name, "llm_context": llm_context},
+        parse_result=False,
+    )
+    return rendered.strip()
+
+
+def _situation(
+    hass: HomeAssistant, chat_log: conversation.ChatLog, llm_context: llm.LLMContext, tool_names: set[str]
+) -> str:
+    lines: list[str] = []
+    if area_line := _area_line(hass, llm_context.device_id):
+        lines.append(area_line)
+    if chat_log.llm_api is not None and not any(name.endswith(_TIMER_TOOL_SUFFIX) for name in tool_names):
+        lines.append(_NO_TIMERS)
+    if not any(name.endswith(_DATE_TIME_TOOL_SUFFIX) for name in tool_names):
+        lines.append(Template(llm.DATE_TIME_PROMPT, hass).async_render(parse_result=False).strip())
+    if chat_log.extra_system_prompt:
+        lines.append(chat_log.extra_system_prompt.strip())
+    return "\n".join(lines)
+
+
+def _area_line(hass: HomeAssistant, device_id: str | None) -> str | None:
+    """Where the satellite stands, so that 'turn on the lights' means the lights here."""
+    if not device_id or not (device := dr.async_get(hass).async_get(device_id)):
+        return None
+    area_id = dr.async_get_effective_area_id(hass, device)
+    if not area_id or not (area := ar.async_get(hass).async_get_area(area_id)):
+        return None
+    where = area.name
+    if area.floor_id and (floor := fr.async_get(hass).async_get_floor(area.floor_id)):
+        where = f"{area.name} (floor {floor.name})"
+    return (
+        f"You are in area {where} and all generic commands like 'turn on the lights' should target this area."
+    )

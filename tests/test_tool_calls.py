@@ -1,0 +1,110 @@
+"""Tool calls as small local models write them: repaired when unambiguous, else sent back."""
+
+import json
+from typing import Any
+
+import pytest
+
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+
+from .conftest import Home, converse, speech
+from .model_server import ModelServer, Reply, ToolCall
+
+TURN_ON = "intent__HassTurnOn"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        '{"name": "Kitchen light"}',
+        '"{\\"name\\": \\"Kitchen light\\"}"',
+        '{"name": "Kitchen light"} I will turn it on now.',
+        '```json\n{"name": "Kitchen light"}\n```',
+        "{'name': 'Kitchen light'}",
+    ],
+    ids=["valid", "json-in-a-string", "trailing-text", "code-fence", "python-quotes"],
+)
+async def test_repairable_arguments_are_repaired(
+    hass: HomeAssistant, model_server: ModelServer, home: Home, agent_id: str, arguments: str
+) -> None:
+    model_server.chat.add(Reply(tool_calls=[ToolCall(TURN_ON, arguments)]), Reply(content="Done."))
+    assert speech(await converse(hass, agent_id, "Kitchen light on")) == "Done."
+    assert hass.states.get("light.kitchen_light").state == STATE_ON  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    ['{"name": "Kitchen', '["Kitchen light"]', "turn on the kitchen light", '"Kitchen light"'],
+    ids=["truncated", "a-list", "prose", "a-string"],
+)
+async def test_unreadable_arguments_go_back_to_the_model_which_corrects_them(
+    hass: HomeAssistant, model_server: ModelServer, home: Home, agent_id: str, arguments: str
+) -> None:
+    model_server.chat.add(
+        Reply(tool_calls=[ToolCall(TURN_ON, arguments, id="call_broken")]),
+        Reply(tool_calls=[ToolCall(TURN_ON, {"name": "Kitchen light"})]),
+        Reply(content="The kitchen light is on."),
+    )
+    result = await converse(hass, agent_id, "Kitchen light on")
+
+    assert speech(result) == "The kitchen light is on."
+    assert hass.states.get("light.kitchen_light").state == STATE_ON  # type: ignore[union-attr]
+    messages = model_server.chat_requests[1]["messages"]
+    call = next(m for m in messages if m["role"] == "assistant")["tool_calls"][0]
+    assert call["id"] == "call_broken"
+    assert json.loads(call["function"]["arguments"]) == {}
+    error = json.loads(next(m for m in messages if m["role"] == "tool")["content"])
+    assert error["error"] == "InvalidToolArguments"
+    assert "valid JSON object" in error["error_text"]
+
+
+async def test_unreadable_call_is_never_run_with_guessed_arguments(
+    hass: HomeAssistant, model_server: ModelServer, home: Home, agent_id: str
+) -> None:
+    model_server.chat.add(
+        Reply(tool_calls=[ToolCall(TURN_ON, '{"name": "Kitchen light", "area": ')]),
+        Reply(content="Sorry, I could not do that."),
+    )
+    await converse(hass, agent_id, "Kitchen light on")
+    assert hass.states.get("light.kitchen_light").state == STATE_OFF  # type: ignore[union-attr]
+
+
+async def test_unknown_tool_is_an_error_the_model_sees(
+    hass: HomeAssistant, model_server: ModelServer, agent_id: str
+) -> None:
+    model_server.chat.add(
+        Reply(tool_calls=[ToolCall("MakeCoffee", {})]), Reply(content="I cannot make coffee.")
+    )
+    assert speech(await converse(hass, agent_id, "Make coffee")) == "I cannot make coffee."
+    error = json.loads(
+        next(m for m in model_server.chat_requests[1]["messages"] if m["role"] == "tool")["content"]
+    )
+    assert "not found" in error["error_text"]
+
+
+async def test_tool_schemas_are_flat_for_local_servers(
+    hass: HomeAssistant, model_server: ModelServer, home: Home, agent_id: str
+) -> None:
+    await converse(hass, agent_id, "hello")
+    tools: list[dict[str, Any]] = model_server.chat_requests[0]["tools"]
+    assert {"intent__HassTurnOn", "homeassistant__GetLiveContext", "llm__GetDateTime"} <= {
+        tool["function"]["name"] for tool in tools
+    }
+
+    def unions(schema: Any) -> list[str]:
+        if isinstance(schema, dict):
+            found = [key for key in ("anyOf", "oneOf", "allOf") if key in schema]
+            if isinstance(schema.get("type"), list):
+                found.append("type-list")
+            return found + [item for value in schema.values() for item in unions(value)]
+        if isinstance(schema, list):
+            return [item for value in schema for item in unions(value)]
+        return []
+
+    assert unions([tool["function"]["parameters"] for tool in tools]) == []
+    for tool in tools:
+        assert tool["function"]["parameters"]["type"] == "object"
+    live = next(tool for tool in tools if tool["function"]["name"] == "homeassistant__GetLiveContext")
+    # `domain` accepts a string or a list: flattened to the list, which accepts both meanings.
+    assert live["function"]["parameters"]["properties"]["domain"]["type"] == "array"
