@@ -21,7 +21,7 @@ async def test_the_integration_under_test_is_this_repository(hass: HomeAssistant
 
 
 async def test_setup_and_unload(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
-    assert setup_integration.runtime_data.data == ["test-embed", "test-model"]
+    assert setup_integration.runtime_data.coordinator.data == ["test-embed", "test-model"]
     assert await hass.config_entries.async_unload(setup_integration.entry_id)
     assert setup_integration.state is ConfigEntryState.NOT_LOADED
 

@@ -2,27 +2,57 @@
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
-from .coordinator import AIAssistConfigEntry, AIAssistCoordinator
+from .const import CONF_EMBEDDING_MODEL, DOMAIN
+from .coordinator import AIAssistCoordinator
+from .learning import Learner
+from .memory import MemoryStore
+from .memory.embeddings import Embedder
+from .recent import RecentConversations
+from .runtime import AIAssistConfigEntry, AIAssistRuntime
+from .services import async_setup_services
+from .speaker import SpeakerResolver
 
-PLATFORMS = (Platform.CONVERSATION,)
+PLATFORMS = (Platform.CONVERSATION, Platform.TODO)
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the memory services (they act on any loaded entry)."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> bool:
-    """Connect to the service (retrying later if it is down) and add the agents."""
+    """Connect to the service (retrying later if it is down), load the memory, add the agents."""
     coordinator = AIAssistCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+    memory = MemoryStore(hass, entry.entry_id)
+    embedding_model = entry.options.get(CONF_EMBEDDING_MODEL)
+    await memory.async_load(Embedder(coordinator.client, embedding_model) if embedding_model else None)
+    recent = RecentConversations(hass, entry.entry_id)
+    await recent.async_load()
+    learner = Learner(hass, coordinator, memory)
+    entry.async_on_unload(learner.async_stop)
+    entry.runtime_data = AIAssistRuntime(coordinator, memory, recent, SpeakerResolver(), learner)
+    if memory.embedder is not None:
+        entry.async_create_background_task(hass, memory.async_backfill_vectors(), "aiassist embed memories")
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> bool:
-    """Unload the agents."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload the agents and write the memory now."""
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    await entry.runtime_data.memory.async_unload()
+    await entry.runtime_data.recent.async_unload()
+    return True
 
 
 async def _async_reload_on_update(hass: HomeAssistant, entry: AIAssistConfigEntry) -> None:
-    """Reload when an agent is added, changed or removed."""
+    """Reload when an agent or the options change."""
     await hass.config_entries.async_reload(entry.entry_id)

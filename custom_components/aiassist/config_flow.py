@@ -49,8 +49,8 @@ from .const import (
     PRESETS_NEEDING_KEY,
     SUBENTRY_CONVERSATION,
 )
-from .coordinator import AIAssistConfigEntry
 from .models import recommended_model
+from .runtime import AIAssistConfigEntry
 
 # Errors of ours that the form shows under their own name; anything else is "unknown".
 _FORM_ERRORS = {
@@ -262,7 +262,7 @@ class ConversationFlowHandler(ConfigSubentryFlow):
         entry = self._entry()
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
-        models = entry.runtime_data.data or []
+        models = entry.runtime_data.coordinator.data or []
         if user_input is not None:
             options = _clean_agent_options(user_input)
             if adding:

@@ -52,3 +52,16 @@ DEFAULT_PROMPT: Final = (
     "When you need something only the person can tell you, ask one short question.\n"
     "Use the tools to control or look up the home; never claim you did something a tool did not do."
 )
+
+# Entry options: the memory's embedding model (none: lexical search only).
+CONF_EMBEDDING_MODEL: Final = "embedding_model"
+# Agent options for memory and continuity.
+CONF_RECALL_BUDGET: Final = "recall_budget"
+CONF_CONTINUATION_WINDOW: Final = "continuation_window"
+CONF_LEARN: Final = "learn"
+CONF_SATELLITES: Final = "satellites"
+
+DEFAULT_RECALL_BUDGET: Final = 400
+DEFAULT_CONTINUATION_WINDOW: Final = 5
+# Learning waits until a conversation has been quiet this long.
+LEARN_AFTER_IDLE: Final = 600.0

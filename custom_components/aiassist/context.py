@@ -6,7 +6,7 @@ the satellite, the time when no tool tells it, an automation's extra prompt) goe
 situation, which is sent after the history, with the newest request.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from homeassistant.components import conversation
 from homeassistant.core import HomeAssistant
@@ -14,6 +14,9 @@ from homeassistant.helpers import area_registry as ar, device_registry as dr, fl
 from homeassistant.helpers.template import Template
 
 from .const import DOMAIN
+from .memory import HOUSEHOLD, MemoryStore
+from .recent import Turn
+from .speaker import Speaker
 
 # HA's device control prompt says this when it is built without a device; whether a
 # satellite can start timers belongs to the situation, not to the shared prompt.
@@ -22,12 +25,28 @@ _TIMER_TOOL_SUFFIX = "HassStartTimer"
 _DATE_TIME_TOOL_SUFFIX = "GetDateTime"
 
 
+# Roughly four characters per token, for the recall budget.
+CHARS_PER_TOKEN = 4
+RECALL_CANDIDATES = 20
+
+
 @dataclass(frozen=True, slots=True)
 class ModelContext:
-    """The stable system prompt, and the situation of this one request."""
+    """The stable system prompt, turns carried over, and the situation of this one request."""
 
     system_prompt: str
     situation: str
+    carried: list[Turn] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Recall:
+    """Who speaks, what may be recalled for them, and within what budget."""
+
+    speaker: Speaker
+    memory: MemoryStore
+    budget_tokens: int
+    carried: list[Turn]
 
 
 async def async_build_context(
@@ -35,6 +54,7 @@ async def async_build_context(
     chat_log: conversation.ChatLog,
     user_input: conversation.ConversationInput,
     instructions: Template,
+    recall: Recall,
 ) -> ModelContext:
     """Decide what the model is told for this request."""
     llm_context = user_input.as_llm_context(DOMAIN)
@@ -48,10 +68,42 @@ async def async_build_context(
         )
         if api_prompt := shared.api_prompt.replace(_NO_TIMERS, "").strip():
             parts.append(api_prompt)
+    situation = [
+        await _async_recalled(user_input.text, recall),
+        _situation(hass, chat_log, llm_context, tool_names),
+    ]
     return ModelContext(
         system_prompt="\n".join(parts),
-        situation=_situation(hass, chat_log, llm_context, tool_names),
+        situation="\n".join(part for part in situation if part),
+        carried=recall.carried,
     )
+
+
+async def _async_recalled(text: str, recall: Recall) -> str:
+    """Who is speaking, and the memories most relevant to what they said, within the budget.
+
+    Only the speaker's and the household's memories are searched: privacy is the search's
+    scope, not an instruction to the model.
+    """
+    speaker = recall.speaker
+    lines = [
+        f"The person speaking is {speaker.person.name}."
+        if speaker.person
+        else "You do not know who is speaking; if it matters, ask their name."
+    ]
+    budget = recall.budget_tokens * CHARS_PER_TOKEN
+    memories: list[str] = []
+    for memory in await recall.memory.async_search(text, speaker.readable, RECALL_CANDIDATES):
+        about = "household" if memory.owner == HOUSEHOLD else speaker.person.name if speaker.person else ""
+        line = f"- [{memory.id}] ({about}) {memory.text}"
+        if len(line) > budget:
+            break
+        budget -= len(line)
+        memories.append(line)
+    if memories:
+        lines.append("What you remember that may matter here:")
+        lines.extend(memories)
+    return "\n".join(lines)
 
 
 async def _async_render_instructions(

@@ -10,10 +10,22 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .answers import async_answer_without_model
 from .api import AIServiceError, InvalidAuth, ServiceUnreachable
-from .const import DOMAIN, LOGGER, SUBENTRY_CONVERSATION
-from .context import async_build_context
-from .coordinator import AIAssistConfigEntry
+from .const import (
+    CONF_CONTINUATION_WINDOW,
+    CONF_LEARN,
+    CONF_RECALL_BUDGET,
+    CONF_SATELLITES,
+    DEFAULT_CONTINUATION_WINDOW,
+    DEFAULT_RECALL_BUDGET,
+    DOMAIN,
+    LOGGER,
+    SUBENTRY_CONVERSATION,
+)
+from .context import Recall, async_build_context
 from .entity import AIAssistEntity
+from .llm_api import agent_api
+from .runtime import AIAssistConfigEntry
+from .speaker import Speaker
 
 # Turns run concurrently; the service, not Home Assistant, decides how many at once.
 PARALLEL_UPDATES = 0
@@ -51,19 +63,50 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
     async def _async_handle_message(
         self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog
     ) -> conversation.ConversationResult:
-        """Answer one turn; whatever goes wrong, the user hears a sentence, not a traceback."""
+        """Answer one turn for the person speaking; they hear a sentence whatever goes wrong."""
         options = self.subentry.data
+        runtime = self.entry.runtime_data
+        speaker = runtime.speakers.resolve(
+            self.hass, user_input, chat_log.conversation_id, options.get(CONF_SATELLITES) or {}
+        )
+        chat_log.async_trace({"speaker": speaker.as_trace()})
+        first_turn = not any(
+            isinstance(content, conversation.AssistantContent) for content in chat_log.content
+        )
+        api = agent_api(
+            self.hass,
+            list(options.get(CONF_LLM_HASS_API) or []),
+            runtime.memory,
+            speaker,
+            chat_log.conversation_id,
+        )
         try:
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN),
-                options.get(CONF_LLM_HASS_API),
+                api,
                 options.get(CONF_PROMPT),
                 user_input.extra_system_prompt,
             )
         except conversation.ConverseError as err:
             return err.as_conversation_result()
+        window = 60.0 * float(options.get(CONF_CONTINUATION_WINDOW, DEFAULT_CONTINUATION_WINDOW))
+        recall = Recall(
+            speaker,
+            runtime.memory,
+            int(options.get(CONF_RECALL_BUDGET, DEFAULT_RECALL_BUDGET)),
+            runtime.recent.carried(speaker, chat_log.conversation_id, first_turn, window),
+        )
+        result = await self._async_answer_turn(user_input, chat_log, recall)
+        self._async_after_turn(user_input, chat_log.conversation_id, speaker, result)
+        return result
+
+    async def _async_answer_turn(
+        self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog, recall: Recall
+    ) -> conversation.ConversationResult:
         try:
-            model_context = await async_build_context(self.hass, chat_log, user_input, self.instructions)
+            model_context = await async_build_context(
+                self.hass, chat_log, user_input, self.instructions, recall
+            )
             await self._async_answer(chat_log, model_context)
         except AIServiceError as err:
             LOGGER.debug("%s could not answer: %s", self.entity_id, err.detail or err.key)
@@ -75,7 +118,20 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             return await async_answer_without_model(self.hass, user_input, chat_log, self.entity_id, err)
         except Exception as err:  # noqa: BLE001 - the user must hear a sentence, not a traceback
             LOGGER.exception("Unexpected error answering %r", user_input.text)
-            return await async_answer_without_model(
-                self.hass, user_input, chat_log, self.entity_id, AIServiceError(str(err))
-            )
+            error = AIServiceError(str(err))
+            return await async_answer_without_model(self.hass, user_input, chat_log, self.entity_id, error)
         return conversation.async_get_result_from_chat_log(user_input, chat_log)
+
+    def _async_after_turn(
+        self,
+        user_input: conversation.ConversationInput,
+        conversation_id: str,
+        speaker: Speaker,
+        result: conversation.ConversationResult,
+    ) -> None:
+        """Keep the turn for continuation on another satellite, and for learning."""
+        runtime = self.entry.runtime_data
+        answer = str(result.response.speech.get("plain", {}).get("speech", ""))
+        runtime.recent.record(speaker, conversation_id, user_input.text, answer)
+        if self.subentry.data.get(CONF_LEARN):
+            runtime.learner.async_turn(conversation_id, speaker, self.model, user_input.text, answer)

@@ -16,16 +16,14 @@ from .const import DOMAIN, LOGGER
 UPDATE_INTERVAL_UP = timedelta(minutes=30)
 UPDATE_INTERVAL_DOWN = timedelta(minutes=1)
 
-type AIAssistConfigEntry = ConfigEntry[AIAssistCoordinator]
-
 
 class AIAssistCoordinator(DataUpdateCoordinator[list[str]]):
     """Polls the model list; checks often while the service is down, rarely while up."""
 
-    config_entry: AIAssistConfigEntry
+    config_entry: ConfigEntry
     client: openai.AsyncOpenAI
 
-    def __init__(self, hass: HomeAssistant, config_entry: AIAssistConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, config_entry: ConfigEntry) -> None:
         """Initialize the coordinator."""
         super().__init__(
             hass,

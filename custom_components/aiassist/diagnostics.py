@@ -6,7 +6,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
-from .coordinator import AIAssistConfigEntry
+from .runtime import AIAssistConfigEntry
 
 TO_REDACT = {CONF_API_KEY}
 
@@ -15,7 +15,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: AIAssistConfigEntry
 ) -> dict[str, Any]:
     """Return what helps to debug a connection or an agent, without secrets."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
+    memory = entry.runtime_data.memory
     return {
         "entry": async_redact_data(dict(entry.data), TO_REDACT),
         "agents": {
@@ -30,5 +31,11 @@ async def async_get_config_entry_diagnostics(
             "available": coordinator.last_update_success,
             "models": coordinator.data,
             "last_error": coordinator.last_error,
+        },
+        # Counts only: what people told the assistant is theirs, not a debug log's.
+        "memory": {
+            "memories": len(memory.memories),
+            "owners": len({item.owner for item in memory.memories.values()}),
+            "embedding_model": memory.embedder.model if memory.embedder else None,
         },
     }

@@ -28,7 +28,8 @@ from .const import (
     DOMAIN,
 )
 from .context import ModelContext
-from .coordinator import AIAssistConfigEntry, AIAssistCoordinator
+from .coordinator import AIAssistCoordinator
+from .runtime import AIAssistConfigEntry
 from .stream import transform_stream
 from .tool_calls import format_tool
 
@@ -41,7 +42,7 @@ class AIAssistEntity(CoordinatorEntity[AIAssistCoordinator]):
 
     def __init__(self, entry: AIAssistConfigEntry, subentry: ConfigSubentry) -> None:
         """Set up the agent's device, named after the agent."""
-        super().__init__(entry.runtime_data)
+        super().__init__(entry.runtime_data.coordinator)
         self.entry = entry
         self.subentry = subentry
         self.model: str = subentry.data[CONF_MODEL]
@@ -106,6 +107,10 @@ def build_messages(
 ) -> list[ChatCompletionMessageParam]:
     """Build the request: the stable system prompt, the history, the situation last."""
     messages: list[ChatCompletionMessageParam] = [{"role": "system", "content": model_context.system_prompt}]
+    # A conversation continued from another satellite: its last turns come first.
+    for said, answer in model_context.carried:
+        messages.append({"role": "user", "content": said})
+        messages.append({"role": "assistant", "content": answer})
     last_user = max(
         (
             index

@@ -1,0 +1,58 @@
+"""The tools an agent offers: the LLM APIs the user picked, plus AI Assist's own memory."""
+
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import llm
+
+from .const import DOMAIN
+from .memory import MemoryStore
+from .memory.tools import MEMORY_PROMPT, memory_tools
+from .speaker import Speaker
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentAPI(llm.API):
+    """Passed to the chat log: memory tools never reach other integrations' agents."""
+
+    api_ids: list[str]
+    store: MemoryStore
+    speaker: Speaker
+    source: str
+
+    @override
+    async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
+        """Merge the picked APIs (honouring what the user exposed) with the memory tools."""
+        tools: list[llm.Tool] = []
+        prompts: list[str] = []
+        serializer = None
+        if self.api_ids:
+            picked = await llm.async_get_api(self.hass, self.api_ids, llm_context)
+            tools.extend(picked.tools)
+            prompts.append(picked.api_prompt)
+            serializer = picked.custom_serializer
+        tools.extend(memory_tools(self.store, self.speaker, self.source))
+        prompts.append(MEMORY_PROMPT)
+        return llm.APIInstance(
+            api=self,
+            api_prompt="\n".join(prompt for prompt in prompts if prompt),
+            llm_context=llm_context,
+            tools=tools,
+            custom_serializer=serializer,
+        )
+
+
+def agent_api(
+    hass: HomeAssistant, api_ids: list[str], store: MemoryStore, speaker: Speaker, conversation_id: str
+) -> AgentAPI:
+    """The API of one turn."""
+    return AgentAPI(
+        hass=hass,
+        id=f"{DOMAIN}-agent",
+        name="AI Assist",
+        api_ids=api_ids,
+        store=store,
+        speaker=speaker,
+        source=f"conversation {conversation_id}",
+    )

@@ -1,0 +1,28 @@
+"""Embeddings from the service's /embeddings endpoint; optional, and never required."""
+
+import numpy as np
+import openai
+
+from ..api import translate_errors
+from .index import Vector
+
+# Recall runs before every answer: a slow embeddings endpoint must not hold it up long.
+EMBED_TIMEOUT = 5.0
+
+
+class Embedder:
+    """Turns texts into vectors with the model the user picked."""
+
+    def __init__(self, client: openai.AsyncOpenAI, model: str) -> None:
+        """Use this client and embedding model."""
+        self.client = client.with_options(timeout=EMBED_TIMEOUT, max_retries=0)
+        self.model = model
+
+    async def async_embed(self, texts: list[str]) -> list[Vector]:
+        """Return one vector per text; raises AIServiceError when the service fails."""
+        with translate_errors(self.model):
+            response = await self.client.embeddings.create(
+                model=self.model, input=texts, encoding_format="float"
+            )
+        ordered = sorted(response.data, key=lambda item: item.index)
+        return [np.asarray(item.embedding, dtype=np.float32) for item in ordered]

@@ -1,0 +1,267 @@
+"""The memory store: persisted with HA's Store, indexed as it changes, never silently emptied."""
+
+import base64
+from collections.abc import Callable, Iterable
+import secrets
+import shutil
+from typing import Any, override
+
+import numpy as np
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from ..api import AIServiceError
+from ..const import DOMAIN, LOGGER
+from .embeddings import Embedder
+from .index import MemoryIndex, Vector
+from .model import Memory
+
+STORAGE_VERSION = 1
+STORAGE_MINOR_VERSION = 1
+SAVE_DELAY = 2.0
+# A new memory this close to an existing one of the same owner restates it: update, don't add.
+SAME_WORDS = 0.6
+SAME_MEANING = 0.92
+EMBED_BATCH = 64
+
+type Listener = Callable[[set[str]], None]
+
+
+class _MemoryStorage(Store[dict[str, Any]]):
+    """The memories file, with the migration path for older minor versions."""
+
+    @override
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        if old_major_version > STORAGE_VERSION:
+            raise NotImplementedError
+        # Fields added after the first release get their defaults.
+        for item in old_data.get("memories", []):
+            if isinstance(item, dict):
+                item.setdefault("kind", "other")
+                item.setdefault("source", "unknown")
+                item.setdefault("updated", item.get("created", ""))
+        return old_data
+
+
+def _encode(vector: Vector) -> str:
+    return base64.b64encode(vector.astype(np.float32).tobytes()).decode()
+
+
+def _decode(text: str) -> Vector:
+    return np.frombuffer(base64.b64decode(text), dtype=np.float32).copy()
+
+
+class MemoryStore:
+    """All memories of one AI Assist service, with their indexes."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Prepare the store; call async_load before use."""
+        self.hass = hass
+        self.entry_id = entry_id
+        self.memories: dict[str, Memory] = {}
+        self.index = MemoryIndex(hass.config.language)
+        self.embedder: Embedder | None = None
+        self._vectors: dict[str, str] = {}
+        self._store = _MemoryStorage(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.memories", minor_version=STORAGE_MINOR_VERSION
+        )
+        self._vector_store = Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry_id}.vectors")
+        self._listeners: list[Listener] = []
+
+    async def async_load(self, embedder: Embedder | None) -> None:
+        """Load memories and vectors; anything unreadable is kept aside and reported."""
+        self.embedder = embedder
+        for memory in await self._async_read_memories():
+            self.memories[memory.id] = memory
+            self.index.add(memory.id, memory.owner, memory.text)
+        stored = await self._vector_store.async_load() or {}
+        if embedder is not None and stored.get("model") == embedder.model:
+            for memory_id, encoded in dict(stored.get("vectors", {})).items():
+                if memory_id in self.memories:
+                    self._vectors[memory_id] = encoded
+                    self.index.add_vector(memory_id, self.memories[memory_id].owner, _decode(encoded))
+
+    async def _async_read_memories(self) -> list[Memory]:
+        # Unparsable JSON: HA's Store moves the file aside and raises a repair issue itself.
+        data = await self._store.async_load()
+        if data is None:
+            return []
+        items = data.get("memories") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            await self._async_keep_aside(f"no list of memories in {type(data).__name__}", lost=-1)
+            return []
+        memories: list[Memory] = []
+        for item in items:
+            try:
+                memories.append(Memory.from_dict(item))
+            except (KeyError, TypeError, ValueError) as err:
+                LOGGER.error("Unreadable memory %r: %s", item, err)
+        if len(memories) < len(items):
+            await self._async_keep_aside("some memories are unreadable", lost=len(items) - len(memories))
+        return memories
+
+    async def _async_keep_aside(self, error: str, lost: int) -> None:
+        """Copy the file aside before it is ever overwritten, and tell the user where it is."""
+        copy = f"{self._store.path}.unreadable.{dt_util.utcnow().strftime('%Y%m%dT%H%M%S')}"
+        await self.hass.async_add_executor_job(shutil.copyfile, self._store.path, copy)
+        LOGGER.error(
+            "AI Assist memory file %s is damaged (%s); a copy is kept at %s", self._store.path, error, copy
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"memory_unreadable_{self.entry_id}",
+            is_fixable=False,
+            is_persistent=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="memory_unreadable",
+            translation_placeholders={
+                "path": self._store.path,
+                "copy": copy,
+                "lost": "all" if lost < 0 else str(lost),
+            },
+        )
+
+    async def async_unload(self) -> None:
+        """Write what is pending now, so that a reload reads the latest state."""
+        await self._store.async_save(self._data())
+        await self._vector_store.async_save(self._vector_data())
+
+    @callback
+    def async_add_listener(self, listener: Listener) -> CALLBACK_TYPE:
+        """Call `listener` with the owners whose memories changed."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def owned_by(self, owner: str) -> list[Memory]:
+        """Return the owner's memories, oldest first."""
+        return sorted((m for m in self.memories.values() if m.owner == owner), key=lambda m: m.created)
+
+    async def async_remember(
+        self, text: str, owner: str, kind: str, source: str, replaces: str | None = None
+    ) -> tuple[Memory, bool]:
+        """Save a memory; return it and whether it updated an existing one.
+
+        It updates instead of adding when `replaces` names one of the owner's memories, or
+        when the owner already has a memory with nearly the same words or meaning.
+        """
+        text = " ".join(text.split())
+        if not text:
+            raise ValueError("a memory needs some text")
+        vector = await self._async_embed_one(text)
+        # No await from here on: the check and the write are one step for concurrent savers.
+        target = self.memories.get(replaces) if replaces else None
+        if target is None or target.owner != owner:
+            target = self._restated(text, owner, vector)
+        now = dt_util.utcnow().isoformat()
+        if target is not None:
+            target.text, target.kind, target.updated, target.source = text, kind, now, source
+            memory = target
+        else:
+            memory = Memory(self._new_id(), text, owner, kind, now, now, source)
+            self.memories[memory.id] = memory
+        self.index.add(memory.id, owner, text)
+        self._set_vector(memory, vector)
+        self._changed({owner})
+        return memory, target is not None
+
+    async def async_edit(self, memory_id: str, text: str) -> Memory | None:
+        """Change a memory's words (from the UI); None when it no longer exists."""
+        text = " ".join(text.split())
+        if not text:
+            raise ValueError("a memory needs some text")
+        vector = await self._async_embed_one(text)
+        if (memory := self.memories.get(memory_id)) is None:
+            return None
+        memory.text, memory.updated = text, dt_util.utcnow().isoformat()
+        self.index.add(memory.id, memory.owner, text)
+        self._set_vector(memory, vector)
+        self._changed({memory.owner})
+        return memory
+
+    def forget(self, memory_ids: Iterable[str]) -> list[Memory]:
+        """Remove memories from storage and from every index at once."""
+        removed = [memory for memory_id in memory_ids if (memory := self.memories.pop(memory_id, None))]
+        for memory in removed:
+            self.index.remove(memory.id, memory.owner)
+            self._vectors.pop(memory.id, None)
+        if removed:
+            self._changed({memory.owner for memory in removed})
+        return removed
+
+    def forget_owner(self, owner: str) -> int:
+        """Remove everything about one person (or the household)."""
+        return len(self.forget([memory.id for memory in self.owned_by(owner)]))
+
+    async def async_search(self, query: str, owners: tuple[str, ...], limit: int) -> list[Memory]:
+        """Return the owners' memories most relevant to `query`, best first; no one else's, ever."""
+        vector = await self._async_embed_one(query) if self._vectors else None
+        ids = self.index.search(query, owners, limit, vector)
+        return [memory for memory_id in ids if (memory := self.memories[memory_id]).owner in owners]
+
+    async def async_backfill_vectors(self) -> None:
+        """Embed the memories that have no vector yet (new model, or the endpoint was down)."""
+        missing = [memory for memory in self.memories.values() if memory.id not in self._vectors]
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch = missing[start : start + EMBED_BATCH]
+            vectors = await self._async_embed([memory.text for memory in batch])
+            if vectors is None:
+                return
+            for memory, vector in zip(batch, vectors, strict=True):
+                if self.memories.get(memory.id) is memory:
+                    self._set_vector(memory, vector)
+            self._vector_store.async_delay_save(self._vector_data, SAVE_DELAY)
+
+    def _restated(self, text: str, owner: str, vector: Vector | None) -> Memory | None:
+        for memory_id, words, meaning in self.index.similar(text, owner, vector):
+            if words >= SAME_WORDS or (meaning is not None and meaning >= SAME_MEANING):
+                return self.memories[memory_id]
+        return None
+
+    def _set_vector(self, memory: Memory, vector: Vector | None) -> None:
+        if vector is None:
+            # The old vector described the old words: better none than a wrong one.
+            self._vectors.pop(memory.id, None)
+            self.index.remove(memory.id, memory.owner)
+            self.index.add(memory.id, memory.owner, memory.text)
+            return
+        self._vectors[memory.id] = _encode(vector)
+        self.index.add_vector(memory.id, memory.owner, vector)
+
+    async def _async_embed_one(self, text: str) -> Vector | None:
+        vectors = await self._async_embed([text])
+        return vectors[0] if vectors else None
+
+    async def _async_embed(self, texts: list[str]) -> list[Vector] | None:
+        """Embed, or None: without embeddings the lexical index still answers."""
+        if self.embedder is None:
+            return None
+        try:
+            return await self.embedder.async_embed(texts)
+        except AIServiceError as err:
+            LOGGER.debug("Embeddings unavailable, searching by words alone: %s", err.detail or err.key)
+            return None
+
+    def _new_id(self) -> str:
+        while (memory_id := secrets.token_hex(3)) in self.memories:
+            pass
+        return memory_id
+
+    @callback
+    def _changed(self, owners: set[str]) -> None:
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self._vector_store.async_delay_save(self._vector_data, SAVE_DELAY)
+        for listener in list(self._listeners):
+            listener(owners)
+
+    def _data(self) -> dict[str, Any]:
+        return {"memories": [memory.as_dict() for memory in self.memories.values()]}
+
+    def _vector_data(self) -> dict[str, Any]:
+        model = self.embedder.model if self.embedder else None
+        return {"model": model, "vectors": dict(self._vectors)}

@@ -1,0 +1,25 @@
+"""What a loaded AI Assist entry holds: the service's state, the memory, the recent turns."""
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+
+from .coordinator import AIAssistCoordinator
+from .learning import Learner
+from .memory import MemoryStore
+from .recent import RecentConversations
+from .speaker import SpeakerResolver
+
+
+@dataclass
+class AIAssistRuntime:
+    """The entry's runtime data."""
+
+    coordinator: AIAssistCoordinator
+    memory: MemoryStore
+    recent: RecentConversations
+    speakers: SpeakerResolver
+    learner: Learner
+
+
+type AIAssistConfigEntry = ConfigEntry[AIAssistRuntime]
