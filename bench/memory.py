@@ -73,7 +73,9 @@ def main() -> int:
     large = MemoryIndex()
     for number in range(TOTAL):
         base = dataset["memories"][number % len(dataset["memories"])]
-        text = base["text"] if number < len(dataset["memories"]) else f"{base['text']} {rng.choice(VARIATIONS)}"
+        text = (
+            base["text"] if number < len(dataset["memories"]) else f"{base['text']} {rng.choice(VARIATIONS)}"
+        )
         owner = base["owner"] if number < len(dataset["memories"]) else rng.choice(owners)
         large.add(f"x{number}", owner, text)
         large.add_vector(f"x{number}", owner, rng_vector(rng))

@@ -12,7 +12,7 @@ import gc
 from typing import Any
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 import custom_components
 from custom_components.aiassist.const import (
@@ -195,3 +195,22 @@ async def converse(
 def speech(result: conversation.ConversationResult) -> str:
     """What the user hears."""
     return str(result.response.speech["plain"]["speech"])
+
+
+@dataclass
+class People:
+    """Anna (a Home Assistant user), Ben (no user), and Anna's user."""
+
+    anna_user: MockUser
+
+
+@pytest.fixture
+async def people(hass: HomeAssistant) -> People:
+    """Two people; set up before the integration, which makes a memory list for each."""
+    anna_user = MockUser(name="Anna").add_to_hass(hass)
+    config = {
+        "person": [{"id": "anna", "name": "Anna", "user_id": anna_user.id}, {"id": "ben", "name": "Ben"}]
+    }
+    assert await async_setup_component(hass, "person", config)
+    await hass.async_block_till_done()
+    return People(anna_user=anna_user)

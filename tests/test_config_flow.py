@@ -6,9 +6,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aiassist.const import (
+    CONF_CONTINUATION_WINDOW,
+    CONF_LEARN,
     CONF_MAX_TOKENS,
     CONF_MAX_TOOL_ITERATIONS,
     CONF_PRESET,
+    CONF_RECALL_BUDGET,
     CONF_TEMPERATURE,
     DEFAULT_PROMPT,
     DOMAIN,
@@ -21,7 +24,7 @@ from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
 
-from .conftest import API_KEY
+from .conftest import API_KEY, Home, People
 from .model_server import Fault, ModelList, ModelServer
 
 
@@ -266,6 +269,9 @@ async def test_agent_can_be_added_with_its_own_settings(
             CONF_TEMPERATURE: 1.2,
             CONF_MAX_TOKENS: 300.0,
             CONF_MAX_TOOL_ITERATIONS: 4.0,
+            CONF_RECALL_BUDGET: 200.0,
+            CONF_CONTINUATION_WINDOW: 10.0,
+            CONF_LEARN: True,
         },
     )
     await hass.async_block_till_done()
@@ -278,6 +284,9 @@ async def test_agent_can_be_added_with_its_own_settings(
         CONF_TEMPERATURE: 1.2,
         CONF_MAX_TOKENS: 300,
         CONF_MAX_TOOL_ITERATIONS: 4,
+        CONF_RECALL_BUDGET: 200,
+        CONF_CONTINUATION_WINDOW: 10,
+        CONF_LEARN: True,
     }
     assert setup_integration.state is ConfigEntryState.LOADED
 
@@ -343,3 +352,53 @@ async def test_agents_cannot_be_changed_while_the_service_is_down(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
+
+
+async def test_memory_options_pick_an_embedding_model_that_works(
+    hass: HomeAssistant, model_server: ModelServer, setup_integration: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    assert result["step_id"] == "init"
+
+    model_server.embeddings.add(Fault(status=404, body={"error": {"message": "not an embedding model"}}))
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"embedding_model": "test-model"}
+    )
+    assert result["errors"] == {"embedding_model": "embedding_failed"}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"embedding_model": "test-embed"}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert setup_integration.options == {"embedding_model": "test-embed"}
+    assert setup_integration.state is ConfigEntryState.LOADED
+    assert setup_integration.runtime_data.memory.embedder is not None
+
+
+async def test_memory_options_without_a_model_search_by_words(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert setup_integration.options == {}
+
+
+async def test_agent_satellites_belong_to_people(
+    hass: HomeAssistant, people: People, home: Home, setup_integration: MockConfigEntry
+) -> None:
+    (agent,) = setup_integration.subentries.values()
+    result = await setup_integration.start_subentry_reconfigure_flow(hass, agent.subentry_id)
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], dict(agent.data))
+    assert result["step_id"] == "satellites"
+    assert result["description_placeholders"] == {"people": "anna: Anna, ben: Ben"}
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"ben": [home.bedroom_satellite], "anna": []}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert setup_integration.subentries[agent.subentry_id].data["satellites"] == {
+        "ben": [home.bedroom_satellite]
+    }

@@ -210,7 +210,9 @@ async def test_agent_without_home_control_gets_the_time_with_the_request(
     (request,) = model_server.chat_requests
     # No home control: only the agent's own memory tools, and no entity context.
     assert _tool_names(request) == {"aiassist__remember", "aiassist__search_memories", "aiassist__forget"}
-    assert request["messages"][0]["content"].startswith("You are a test assistant.\nYou have a long-term memory")
+    assert request["messages"][0]["content"].startswith(
+        "You are a test assistant.\nYou have a long-term memory"
+    )
     assert "Static Context" not in request["messages"][0]["content"]
     assert "Today's date is" in request["messages"][-1]["content"]
 

@@ -7,17 +7,23 @@ import probatio
 from yarl import URL
 
 from homeassistant.config_entries import (
+    SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CONF_NAME, CONF_PROMPT, CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import llm
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    DeviceSelector,
+    DeviceSelectorConfig,
+    EntityFilterSelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -33,14 +39,21 @@ from homeassistant.helpers.selector import (
 
 from .api import AIServiceError, async_create_client, async_list_models, normalize_url
 from .const import (
+    CONF_CONTINUATION_WINDOW,
+    CONF_EMBEDDING_MODEL,
+    CONF_LEARN,
     CONF_MAX_TOKENS,
     CONF_MAX_TOOL_ITERATIONS,
     CONF_PRESET,
+    CONF_RECALL_BUDGET,
+    CONF_SATELLITES,
     CONF_TEMPERATURE,
     DEFAULT_AGENT_NAME,
+    DEFAULT_CONTINUATION_WINDOW,
     DEFAULT_MAX_TOKENS,
     DEFAULT_MAX_TOOL_ITERATIONS,
     DEFAULT_PROMPT,
+    DEFAULT_RECALL_BUDGET,
     DEFAULT_TEMPERATURE,
     DOMAIN,
     LOGGER,
@@ -49,8 +62,10 @@ from .const import (
     PRESETS_NEEDING_KEY,
     SUBENTRY_CONVERSATION,
 )
+from .memory.embeddings import Embedder
 from .models import recommended_model
 from .runtime import AIAssistConfigEntry
+from .speaker import people
 
 # Errors of ours that the form shows under their own name; anything else is "unknown".
 _FORM_ERRORS = {
@@ -121,6 +136,9 @@ def _default_agent_options(model: str) -> dict[str, Any]:
         CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
         CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
         CONF_MAX_TOOL_ITERATIONS: DEFAULT_MAX_TOOL_ITERATIONS,
+        CONF_RECALL_BUDGET: DEFAULT_RECALL_BUDGET,
+        CONF_CONTINUATION_WINDOW: DEFAULT_CONTINUATION_WINDOW,
+        CONF_LEARN: False,
     }
 
 
@@ -231,6 +249,12 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> AIAssistOptionsFlow:
+        """Memory settings of the service."""
+        return AIAssistOptionsFlow()
+
     @classmethod
     @callback
     @override
@@ -242,41 +266,105 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class ConversationFlowHandler(ConfigSubentryFlow):
-    """Add or change a conversation agent."""
+    """Add or change a conversation agent: its model and behaviour, then whose satellites are whose."""
+
+    def __init__(self) -> None:
+        """Start the flow."""
+        self._options: dict[str, Any] = {}
+        self._title = DEFAULT_AGENT_NAME
 
     def _entry(self) -> AIAssistConfigEntry:
         entry: AIAssistConfigEntry = self._get_entry()
         return entry
 
+    def _adding(self) -> bool:
+        return self.source == SOURCE_USER
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add an agent."""
-        return await self._async_step_options(user_input, adding=True)
+        return await self._async_step_options("user", user_input)
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Change an agent."""
-        return await self._async_step_options(user_input, adding=False)
+        return await self._async_step_options("reconfigure", user_input)
 
     async def _async_step_options(
-        self, user_input: dict[str, Any] | None, adding: bool
+        self, step_id: str, user_input: dict[str, Any] | None
     ) -> SubentryFlowResult:
         entry = self._entry()
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         models = entry.runtime_data.coordinator.data or []
         if user_input is not None:
-            options = _clean_agent_options(user_input)
-            if adding:
-                return self.async_create_entry(title=options.pop(CONF_NAME), data=options)
-            return self.async_update_and_abort(entry, self._get_reconfigure_subentry(), data=options)
-        if adding:
+            self._options = _clean_agent_options(user_input)
+            self._title = self._options.pop(CONF_NAME, self._title)
+            if people(self.hass):
+                return await self.async_step_satellites()
+            return self._async_finish()
+        if self._adding():
             suggested = {CONF_NAME: DEFAULT_AGENT_NAME, **_default_agent_options(recommended_model(models))}
         else:
             suggested = dict(self._get_reconfigure_subentry().data)
         return self.async_show_form(
-            step_id="user" if adding else "reconfigure",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _agent_schema(self.hass, models, adding), suggested
+                _agent_schema(self.hass, models, self._adding()), suggested
             ),
+        )
+
+    async def async_step_satellites(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Say whose satellites are whose, so a bedroom satellite speaks for its owner."""
+        persons = people(self.hass)
+        if user_input is not None:
+            self._options[CONF_SATELLITES] = {
+                person.id: devices for person in persons if (devices := list(user_input.get(person.id) or []))
+            }
+            return self._async_finish()
+        current: dict[str, list[str]] = {}
+        if not self._adding():
+            current = dict(self._get_reconfigure_subentry().data.get(CONF_SATELLITES) or {})
+        selector = DeviceSelector(
+            DeviceSelectorConfig(multiple=True, entity=EntityFilterSelectorConfig(domain="assist_satellite"))
+        )
+        schema = probatio.Schema({probatio.Optional(person.id): selector for person in persons})
+        return self.async_show_form(
+            step_id="satellites",
+            data_schema=self.add_suggested_values_to_schema(schema, current),
+            description_placeholders={"people": ", ".join(f"{p.id}: {p.name}" for p in persons)},
+        )
+
+    def _async_finish(self) -> SubentryFlowResult:
+        if self._adding():
+            return self.async_create_entry(title=self._title, data=self._options)
+        return self.async_update_and_abort(
+            self._entry(), self._get_reconfigure_subentry(), data=self._options
+        )
+
+
+class AIAssistOptionsFlow(OptionsFlow):
+    """The service's memory settings: which model embeds memories for search by meaning."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick an embedding model, or none (search by words alone)."""
+        entry: AIAssistConfigEntry = self.config_entry
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            model = str(user_input.get(CONF_EMBEDDING_MODEL) or "").strip()
+            if not model:
+                return self.async_create_entry(data={})
+            try:
+                await Embedder(entry.runtime_data.coordinator.client, model).async_embed(["test"])
+            except AIServiceError as err:
+                LOGGER.debug("Embedding model %s does not work: %s", model, err.detail)
+                errors[CONF_EMBEDDING_MODEL] = "embedding_failed"
+            else:
+                return self.async_create_entry(data={CONF_EMBEDDING_MODEL: model})
+        models = entry.runtime_data.coordinator.data or []
+        schema = probatio.Schema({probatio.Optional(CONF_EMBEDDING_MODEL): _model_selector(models)})
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or dict(entry.options)),
+            errors=errors,
         )
 
 
@@ -292,18 +380,22 @@ def _agent_schema(hass: HomeAssistant, models: list[str], adding: bool) -> proba
             probatio.Optional(CONF_LLM_HASS_API): SelectSelector(
                 SelectSelectorConfig(options=apis, multiple=True)
             ),
-            probatio.Required(CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE): NumberSelector(
-                NumberSelectorConfig(min=0, max=2, step=0.05, mode=NumberSelectorMode.SLIDER)
+            probatio.Required(CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE): _number(
+                0, 2, 0.05, slider=True
             ),
-            probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): NumberSelector(
-                NumberSelectorConfig(min=64, max=65536, step=1, mode=NumberSelectorMode.BOX)
-            ),
-            probatio.Required(CONF_MAX_TOOL_ITERATIONS, default=DEFAULT_MAX_TOOL_ITERATIONS): NumberSelector(
-                NumberSelectorConfig(min=1, max=30, step=1, mode=NumberSelectorMode.BOX)
-            ),
+            probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): _number(64, 65536),
+            probatio.Required(CONF_MAX_TOOL_ITERATIONS, default=DEFAULT_MAX_TOOL_ITERATIONS): _number(1, 30),
+            probatio.Required(CONF_RECALL_BUDGET, default=DEFAULT_RECALL_BUDGET): _number(0, 4000),
+            probatio.Required(CONF_CONTINUATION_WINDOW, default=DEFAULT_CONTINUATION_WINDOW): _number(0, 120),
+            probatio.Required(CONF_LEARN, default=False): BooleanSelector(),
         }
     )
     return probatio.Schema(schema)
+
+
+def _number(low: float, high: float, step: float = 1, slider: bool = False) -> NumberSelector:
+    mode = NumberSelectorMode.SLIDER if slider else NumberSelectorMode.BOX
+    return NumberSelector(NumberSelectorConfig(min=low, max=high, step=step, mode=mode))
 
 
 def _clean_agent_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,6 +405,7 @@ def _clean_agent_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
     options[CONF_PROMPT] = options.get(CONF_PROMPT) or ""
     options[CONF_LLM_HASS_API] = list(options.get(CONF_LLM_HASS_API) or [])
     options[CONF_TEMPERATURE] = float(options[CONF_TEMPERATURE])
-    options[CONF_MAX_TOKENS] = int(options[CONF_MAX_TOKENS])
-    options[CONF_MAX_TOOL_ITERATIONS] = int(options[CONF_MAX_TOOL_ITERATIONS])
+    for key in (CONF_MAX_TOKENS, CONF_MAX_TOOL_ITERATIONS, CONF_RECALL_BUDGET, CONF_CONTINUATION_WINDOW):
+        options[key] = int(options[key])
+    options[CONF_LEARN] = bool(options[CONF_LEARN])
     return options

@@ -53,10 +53,11 @@ class RecentConversations:
 
     def carried(self, speaker: Speaker, conversation_id: str, first_turn: bool, window: float) -> list[Turn]:
         """The turns a new conversation carries over from the speaker's previous one."""
+        if conversation_id in self._carried:
+            # The conversation's own history: whoever speaks next in it sees it anyway.
+            return self._carried[conversation_id][0]
         if speaker.person is None:
             return []
-        if conversation_id in self._carried:
-            return self._carried[conversation_id][0]
         recent = self._by_person.get(speaker.person.id)
         turns: list[Turn] = []
         if (

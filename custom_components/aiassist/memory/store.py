@@ -2,14 +2,15 @@
 
 import base64
 from collections.abc import Callable, Iterable
+import os
 import secrets
-import shutil
 from typing import Any, override
 
 import numpy as np
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.json import save_json
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -23,7 +24,7 @@ STORAGE_VERSION = 1
 STORAGE_MINOR_VERSION = 1
 SAVE_DELAY = 2.0
 # A new memory this close to an existing one of the same owner restates it: update, don't add.
-SAME_WORDS = 0.6
+SAME_WORDS = 0.8
 SAME_MEANING = 0.92
 EMBED_BATCH = 64
 
@@ -46,6 +47,11 @@ class _MemoryStorage(Store[dict[str, Any]]):
                 item.setdefault("source", "unknown")
                 item.setdefault("updated", item.get("created", ""))
         return old_data
+
+
+def _write_copy(path: str, data: object) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    save_json(path, {"unreadable": data})
 
 
 def _encode(vector: Vector) -> str:
@@ -93,7 +99,7 @@ class MemoryStore:
             return []
         items = data.get("memories") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            await self._async_keep_aside(f"no list of memories in {type(data).__name__}", lost=-1)
+            await self._async_keep_aside(data, f"no list of memories in {type(data).__name__}", lost=-1)
             return []
         memories: list[Memory] = []
         for item in items:
@@ -102,13 +108,15 @@ class MemoryStore:
             except (KeyError, TypeError, ValueError) as err:
                 LOGGER.error("Unreadable memory %r: %s", item, err)
         if len(memories) < len(items):
-            await self._async_keep_aside("some memories are unreadable", lost=len(items) - len(memories))
+            await self._async_keep_aside(
+                data, "some memories are unreadable", lost=len(items) - len(memories)
+            )
         return memories
 
-    async def _async_keep_aside(self, error: str, lost: int) -> None:
-        """Copy the file aside before it is ever overwritten, and tell the user where it is."""
+    async def _async_keep_aside(self, data: object, error: str, lost: int) -> None:
+        """Keep what was read, untouched, before the file is ever overwritten; tell the user where."""
         copy = f"{self._store.path}.unreadable.{dt_util.utcnow().strftime('%Y%m%dT%H%M%S')}"
-        await self.hass.async_add_executor_job(shutil.copyfile, self._store.path, copy)
+        await self.hass.async_add_executor_job(_write_copy, copy, data)
         LOGGER.error(
             "AI Assist memory file %s is damaged (%s); a copy is kept at %s", self._store.path, error, copy
         )

@@ -36,6 +36,10 @@ class _MemoryTool(llm.Tool):
         self.speaker = speaker
         self.source = source
 
+    def __deepcopy__(self, memo: dict[int, object]) -> _MemoryTool:
+        """Be copied as the handle it is: the conversation trace deep-copies its tools."""
+        return self
+
 
 class RememberTool(_MemoryTool):
     """Save or update a memory about the speaker or the household."""

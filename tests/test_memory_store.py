@@ -1,0 +1,189 @@
+"""What is stored survives restarts, damage is reported, and embeddings are optional."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.aiassist.const import CONF_EMBEDDING_MODEL, DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir, storage
+
+from .conftest import People
+from .model_server import EmbeddingReply, Fault, ModelServer
+from .test_memory import ANNA_LIST, HOUSEHOLD_LIST, remember, texts
+
+# The real loader, taken before the test plugin replaces it with an in-memory one.
+REAL_LOAD = storage.Store._async_load
+
+
+def memories_key(entry: MockConfigEntry) -> str:
+    return f"{DOMAIN}.{entry.entry_id}.memories"
+
+
+def stored(entry: MockConfigEntry, memories: Any, minor_version: int = 1) -> dict[str, Any]:
+    return {"version": 1, "minor_version": minor_version, "key": memories_key(entry), "data": memories}
+
+
+def memory(memory_id: str, text: str, owner: str = "household") -> dict[str, str]:
+    now = "2026-11-01T10:00:00+00:00"
+    return {
+        "id": memory_id,
+        "text": text,
+        "owner": owner,
+        "kind": "fact",
+        "created": now,
+        "updated": now,
+        "source": "test",
+    }
+
+
+async def test_memories_survive_a_restart(
+    hass: HomeAssistant, people: People, setup_integration: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    await remember(hass, "Anna is vegetarian", "person.anna")
+    await remember(hass, "The bins go out on Thursday")
+    # Unload writes at once (no waiting for the delayed save); setup reads it back.
+    assert await hass.config_entries.async_reload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert setup_integration.state is ConfigEntryState.LOADED
+    assert await texts(hass, ANNA_LIST) == ["Anna is vegetarian"]
+    assert await texts(hass, HOUSEHOLD_LIST) == ["The bins go out on Thursday"]
+    assert len(hass_storage[memories_key(setup_integration)]["data"]["memories"]) == 2
+
+
+async def test_an_older_file_is_migrated(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    old = {
+        "id": "a1",
+        "text": "The cat is called Miso",
+        "owner": "household",
+        "created": "2026-01-01T00:00:00+00:00",
+    }
+    hass_storage[memories_key(config_entry)] = stored(config_entry, {"memories": [old]}, minor_version=0)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    (item,) = config_entry.runtime_data.memory.memories.values()
+    assert (item.text, item.kind, item.source, item.updated) == (
+        "The cat is called Miso",
+        "other",
+        "unknown",
+        "2026-01-01T00:00:00+00:00",
+    )
+
+
+async def test_unreadable_memories_are_kept_aside_and_reported_the_rest_loads(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    broken = {"id": "b2", "text": 42}
+    hass_storage[memories_key(config_entry)] = stored(
+        config_entry, {"memories": [memory("a1", "The cat is called Miso"), broken]}
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+
+    assert [m.text for m in config_entry.runtime_data.memory.memories.values()] == ["The cat is called Miso"]
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"memory_unreadable_{config_entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["lost"] == "1"
+    kept = json.loads(Path(issue.translation_placeholders["copy"]).read_text())
+    assert broken in kept["unreadable"]["memories"]
+
+
+async def test_a_file_of_the_wrong_shape_is_kept_aside_not_replaced(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage[memories_key(config_entry)] = stored(config_entry, {"memories": "oops"})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"memory_unreadable_{config_entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["lost"] == "all"
+    assert json.loads(Path(issue.translation_placeholders["copy"]).read_text()) == {
+        "unreadable": {"memories": "oops"}
+    }
+
+
+async def test_a_corrupt_file_is_moved_aside_with_a_repair_issue(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    path = Path(hass.config.path(".storage", memories_key(config_entry)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"version": 1, "data": {"memories": [')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(storage.Store, "_async_load", REAL_LOAD)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+
+    # Home Assistant's Store moves an unparsable file aside and raises a repair issue itself.
+    assert not path.exists()
+    (aside,) = path.parent.glob(f"{path.name}.corrupt.*")
+    assert aside.read_text().startswith('{"version": 1')
+    issues = [i for (domain, _), i in ir.async_get(hass).issues.items() if i.issue_domain == DOMAIN]
+    assert [i.translation_key for i in issues] == ["storage_corruption"]
+    assert config_entry.state is ConfigEntryState.LOADED
+
+
+@pytest.fixture
+def embedding_entry(config_entry: MockConfigEntry, hass: HomeAssistant) -> MockConfigEntry:
+    hass.config_entries.async_update_entry(config_entry, options={CONF_EMBEDDING_MODEL: "test-embed"})
+    return config_entry
+
+
+async def test_with_embeddings_memories_are_found_by_meaning_and_embedded_once(
+    hass: HomeAssistant, model_server: ModelServer, embedding_entry: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_setup(embedding_entry.entry_id)
+    store = embedding_entry.runtime_data.memory
+    vegetarian = [1.0, 0.0, 0.0]
+    cooking = [0.9, 0.1, 0.0]
+    model_server.embeddings.add(
+        EmbeddingReply(vectors=[vegetarian]), EmbeddingReply(vectors=[[0.0, 1.0, 0.0]])
+    )
+    await remember(hass, "Anna is vegetarian")
+    await remember(hass, "The bins go out on Thursday")
+    requests_after_saving = len(model_server.embedding_requests)
+
+    model_server.embeddings.add(EmbeddingReply(vectors=[cooking]))
+    found = await store.async_search("what should I make for supper", ("household",), 1)
+    assert [m.text for m in found] == ["Anna is vegetarian"]
+    # Saving embedded each memory once; the search embedded only the query.
+    assert requests_after_saving == 2
+    assert len(model_server.embedding_requests) == 3
+
+
+async def test_when_the_embeddings_endpoint_fails_words_still_find_memories(
+    hass: HomeAssistant, model_server: ModelServer, embedding_entry: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_setup(embedding_entry.entry_id)
+    model_server.embeddings.responder = lambda _request: Fault(status=500)
+    await remember(hass, "The spare key is under the blue flowerpot")
+    found = await embedding_entry.runtime_data.memory.async_search(
+        "where is the spare key", ("household",), 3
+    )
+    assert [m.text for m in found] == ["The spare key is under the blue flowerpot"]
+
+
+async def test_memories_without_vectors_are_embedded_later_only_those(
+    hass: HomeAssistant,
+    model_server: ModelServer,
+    embedding_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    hass_storage[memories_key(embedding_entry)] = stored(
+        embedding_entry,
+        {"memories": [memory("a1", "The cat is called Miso"), memory("b2", "The dog is Rex")]},
+    )
+    assert await hass.config_entries.async_setup(embedding_entry.entry_id)
+    await hass.async_block_till_done()
+    (request,) = model_server.embedding_requests
+    assert sorted(request["input"]) == ["The cat is called Miso", "The dog is Rex"]
+
+    # After a restart the vectors are read back, not asked for again.
+    assert await hass.config_entries.async_reload(embedding_entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(model_server.embedding_requests) == 1
