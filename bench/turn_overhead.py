@@ -113,7 +113,7 @@ async def main() -> None:
 
             # The same request, straight to the server through the same client.
             request = dict(server.chat_requests[-1])
-            client = entry.runtime_data.client
+            client = entry.runtime_data.coordinator.client
             model_times: list[float] = []
             for index in range(WARMUP + TURNS):
                 start = time.perf_counter()

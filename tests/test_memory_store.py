@@ -166,6 +166,9 @@ async def test_when_the_embeddings_endpoint_fails_words_still_find_memories(
         "where is the spare key", ("household",), 3
     )
     assert [m.text for m in found] == ["The spare key is under the blue flowerpot"]
+    # One failure, then a rest: answers do not wait on a dead endpoint again and again.
+    await remember(hass, "The boiler manual is in the hall cupboard")
+    assert len(model_server.embedding_requests) == 1
 
 
 async def test_memories_without_vectors_are_embedded_later_only_those(

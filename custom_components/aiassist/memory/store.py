@@ -4,6 +4,7 @@ import base64
 from collections.abc import Callable, Iterable
 import os
 import secrets
+import time
 from typing import Any, override
 
 import numpy as np
@@ -27,6 +28,8 @@ SAVE_DELAY = 2.0
 SAME_WORDS = 0.8
 SAME_MEANING = 0.92
 EMBED_BATCH = 64
+# After an embeddings failure, search by words alone for this long (seconds).
+EMBEDDINGS_REST = 60.0
 
 type Listener = Callable[[set[str]], None]
 
@@ -78,6 +81,7 @@ class MemoryStore:
         )
         self._vector_store = Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry_id}.vectors")
         self._listeners: list[Listener] = []
+        self._embeddings_resume = 0.0
 
     async def async_load(self, embedder: Embedder | None) -> None:
         """Load memories and vectors; anything unreadable is kept aside and reported."""
@@ -246,13 +250,17 @@ class MemoryStore:
         return vectors[0] if vectors else None
 
     async def _async_embed(self, texts: list[str]) -> list[Vector] | None:
-        """Embed, or None: without embeddings the lexical index still answers."""
-        if self.embedder is None:
+        """Embed, or None: without embeddings the lexical index still answers.
+
+        After a failure, embeddings rest for a while, so that no answer waits on a dead endpoint.
+        """
+        if self.embedder is None or time.monotonic() < self._embeddings_resume:
             return None
         try:
             return await self.embedder.async_embed(texts)
         except AIServiceError as err:
             LOGGER.debug("Embeddings unavailable, searching by words alone: %s", err.detail or err.key)
+            self._embeddings_resume = time.monotonic() + EMBEDDINGS_REST
             return None
 
     def _new_id(self) -> str:
