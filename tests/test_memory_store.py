@@ -182,11 +182,21 @@ async def test_memories_without_vectors_are_embedded_later_only_those(
         {"memories": [memory("a1", "The cat is called Miso"), memory("b2", "The dog is Rex")]},
     )
     assert await hass.config_entries.async_setup(embedding_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     (request,) = model_server.embedding_requests
     assert sorted(request["input"]) == ["The cat is called Miso", "The dog is Rex"]
 
     # After a restart the vectors are read back, not asked for again.
     assert await hass.config_entries.async_reload(embedding_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert len(model_server.embedding_requests) == 1
+
+
+async def test_a_file_from_a_newer_release_is_never_overwritten(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    future = {"version": 2, "minor_version": 1, "key": memories_key(config_entry), "data": {"memories": []}}
+    hass_storage[memories_key(config_entry)] = future
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert hass_storage[memories_key(config_entry)] == future

@@ -10,6 +10,7 @@ from typing import Any, override
 import numpy as np
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import save_json
 from homeassistant.helpers.storage import Store
@@ -42,7 +43,8 @@ class _MemoryStorage(Store[dict[str, Any]]):
         self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
     ) -> dict[str, Any]:
         if old_major_version > STORAGE_VERSION:
-            raise NotImplementedError
+            # A newer release wrote it: refuse to load (and so to overwrite) what we cannot read.
+            raise UnsupportedStorageVersionError(self.key, old_major_version, STORAGE_VERSION)
         # Fields added after the first release get their defaults.
         for item in old_data.get("memories", []):
             if isinstance(item, dict):
