@@ -34,7 +34,7 @@ class RecentConversations:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Prepare the store; call async_load before use."""
-        self._store = Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry_id}.recent")
+        self._store = Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry_id}.recent", atomic_writes=True)
         self._by_person: dict[str, Recent] = {}
         self._carried: dict[str, tuple[list[Turn], float]] = {}
 

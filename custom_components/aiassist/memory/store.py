@@ -79,9 +79,15 @@ class MemoryStore:
         self.embedder: Embedder | None = None
         self._vectors: dict[str, str] = {}
         self._store = _MemoryStorage(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.memories", minor_version=STORAGE_MINOR_VERSION
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}.memories",
+            minor_version=STORAGE_MINOR_VERSION,
+            atomic_writes=True,
         )
-        self._vector_store = Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry_id}.vectors")
+        self._vector_store = Store[dict[str, Any]](
+            hass, 1, f"{DOMAIN}.{entry_id}.vectors", atomic_writes=True
+        )
         self._listeners: list[Listener] = []
         self._embeddings_resume = 0.0
 
