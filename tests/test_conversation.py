@@ -255,3 +255,14 @@ async def test_an_empty_answer_is_explained(
     model_server.chat.add(Reply(content="<think>hmm</think>"))
     result = await converse(hass, agent_id, "Hmm?")
     assert speech(result) == "Sorry, something went wrong with the AI service. Please try again."
+
+
+@pytest.mark.parametrize(
+    "agent_options", [{**AGENT_OPTIONS, "llm_hass_api": ["assist", "removed_integration"]}]
+)
+async def test_an_llm_api_that_went_away_does_not_break_the_agent(
+    hass: HomeAssistant, model_server: ModelServer, agent_id: str
+) -> None:
+    model_server.chat.add(Reply(content="Still here."))
+    assert speech(await converse(hass, agent_id, "hello")) == "Still here."
+    assert {"llm__GetDateTime", "aiassist__remember"} <= _tool_names(model_server.chat_requests[0])

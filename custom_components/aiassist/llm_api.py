@@ -6,7 +6,7 @@ from typing import override
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import llm
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .memory import MemoryStore
 from .memory.tools import MEMORY_PROMPT, memory_tools
 from .speaker import Speaker
@@ -27,8 +27,12 @@ class AgentAPI(llm.API):
         tools: list[llm.Tool] = []
         prompts: list[str] = []
         serializer = None
-        if self.api_ids:
-            picked = await llm.async_get_api(self.hass, self.api_ids, llm_context)
+        known = {api.id for api in llm.async_get_apis(self.hass)}
+        if missing := [api_id for api_id in self.api_ids if api_id not in known]:
+            # Its integration was removed: the agent keeps working with what is left.
+            LOGGER.warning("LLM API %s is not available; the agent goes on without it", ", ".join(missing))
+        if api_ids := [api_id for api_id in self.api_ids if api_id in known]:
+            picked = await llm.async_get_api(self.hass, api_ids, llm_context)
             tools.extend(picked.tools)
             prompts.append(picked.api_prompt)
             serializer = picked.custom_serializer
