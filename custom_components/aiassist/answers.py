@@ -32,11 +32,15 @@ async def async_answer_without_model(
             intent.IntentResponseErrorCode.UNKNOWN,
             await async_speech(hass, user_input.language, _speech_key(err), **err.placeholders),
         )
-    speech = response.speech.get("plain", {}).get("speech", "")
     chat_log.async_add_assistant_content_without_tools(
-        conversation.AssistantContent(agent_id=agent_id, content=speech)
+        conversation.AssistantContent(agent_id=agent_id, content=spoken(response))
     )
     return conversation.ConversationResult(response=response, conversation_id=chat_log.conversation_id)
+
+
+def spoken(response: intent.IntentResponse) -> str:
+    """What the user hears from a response."""
+    return str(response.speech.get("plain", {}).get("speech", ""))
 
 
 async def _async_home_assistant_agent(

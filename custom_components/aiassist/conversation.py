@@ -8,7 +8,7 @@ from homeassistant.const import CONF_LLM_HASS_API, CONF_PROMPT, MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .answers import async_answer_without_model
+from .answers import async_answer_without_model, spoken
 from .api import AIServiceError, InvalidAuth, ServiceUnreachable
 from .const import (
     CONF_CONTINUATION_WINDOW,
@@ -131,7 +131,7 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
     ) -> None:
         """Keep the turn for continuation on another satellite, and for learning."""
         runtime = self.entry.runtime_data
-        answer = str(result.response.speech.get("plain", {}).get("speech", ""))
+        answer = spoken(result.response)
         runtime.recent.record(speaker, conversation_id, user_input.text, answer)
         if self.subentry.data.get(CONF_LEARN):
             runtime.learner.async_turn(conversation_id, speaker, self.model, user_input.text, answer)

@@ -1,7 +1,5 @@
 """Memory services, for automations and for privacy: remember, forget, forget a person, export."""
 
-from typing import Any
-
 import probatio
 
 from homeassistant.config_entries import ConfigEntryState
@@ -92,11 +90,6 @@ def _owner(call: ServiceCall) -> str:
     return str(state.attributes.get("id") or entity_id)
 
 
-def _memory_data(memory: Any) -> dict[str, Any]:
-    data: dict[str, Any] = memory.as_dict()
-    return data
-
-
 async def _async_remember(call: ServiceCall) -> ServiceResponse:
     try:
         memory, updated = await _store(call).async_remember(
@@ -104,14 +97,14 @@ async def _async_remember(call: ServiceCall) -> ServiceResponse:
         )
     except ValueError as err:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="empty_memory") from err
-    return {"memory": _memory_data(memory), "updated": updated}
+    return {"memory": memory.as_dict(), "updated": updated}
 
 
 async def _async_forget(call: ServiceCall) -> ServiceResponse:
     forgotten = _store(call).forget([call.data[ATTR_MEMORY_ID]])
     if not forgotten:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="memory_not_found")
-    return {"forgotten": [_memory_data(memory) for memory in forgotten]}
+    return {"forgotten": [memory.as_dict() for memory in forgotten]}
 
 
 async def _async_forget_person(call: ServiceCall) -> ServiceResponse:
@@ -119,4 +112,4 @@ async def _async_forget_person(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_export(call: ServiceCall) -> ServiceResponse:
-    return {"memories": [_memory_data(memory) for memory in _store(call).owned_by(_owner(call))]}
+    return {"memories": [memory.as_dict() for memory in _store(call).owned_by(_owner(call))]}

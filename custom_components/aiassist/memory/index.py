@@ -164,10 +164,10 @@ class MemoryIndex:
             index.lexical.remove(doc_id)
             index.vectors.remove(doc_id)
 
-    def has_vector(self, doc_id: str, owner: str) -> bool:
-        """Tell whether a memory has an embedding."""
-        index = self._owners.get(owner)
-        return index is not None and doc_id in index.vectors.rows
+    def remove_vector(self, doc_id: str, owner: str) -> None:
+        """Drop a memory's embedding, keeping its words indexed."""
+        if (index := self._owners.get(owner)) is not None:
+            index.vectors.remove(doc_id)
 
     def search(
         self, text: str, owners: Iterable[str], limit: int, query_vector: Vector | None = None

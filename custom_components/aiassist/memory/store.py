@@ -247,8 +247,7 @@ class MemoryStore:
         if vector is None:
             # The old vector described the old words: better none than a wrong one.
             self._vectors.pop(memory.id, None)
-            self.index.remove(memory.id, memory.owner)
-            self.index.add(memory.id, memory.owner, memory.text)
+            self.index.remove_vector(memory.id, memory.owner)
             return
         self._vectors[memory.id] = _encode(vector)
         self.index.add_vector(memory.id, memory.owner, vector)
