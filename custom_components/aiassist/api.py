@@ -88,9 +88,15 @@ async def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> o
         # One retry: a 429 is retried once after Retry-After, a 5xx or a dropped connection once.
         max_retries=1,
     )
-    # The SDK inspects the platform on first use; that reads files, so not in the loop.
-    await hass.async_add_executor_job(client.platform_headers)
+    # The SDK inspects the platform and imports its resource modules on first use; both touch
+    # files, so they happen here, outside the event loop.
+    await hass.async_add_executor_job(_load_lazily_imported_parts, client)
     return client
+
+
+def _load_lazily_imported_parts(client: openai.AsyncOpenAI) -> None:
+    client.platform_headers()
+    _ = (client.chat.completions, client.models, client.embeddings)
 
 
 async def async_list_models(client: openai.AsyncOpenAI) -> list[str]:
