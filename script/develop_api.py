@@ -41,6 +41,7 @@ SEED_FILE = ".develop_seed.json"
 
 
 def log(message: str) -> None:
+    """Print a line as script/develop does."""
     print(f"[develop] {message}", flush=True)
 
 
@@ -56,14 +57,14 @@ def prepare(config_dir: Path) -> None:
     config step sets up met, radio_browser and google_translate, which need the internet; the
     owner is created through onboarding's user step after boot.
     """
-    from homeassistant.components.http import config as http_config  # noqa: PLC0415
-    from homeassistant.components.onboarding import (  # noqa: PLC0415
+    from homeassistant.components.http import config as http_config
+    from homeassistant.components.onboarding import (
         STORAGE_KEY as ONBOARDING_KEY,
         STORAGE_VERSION as ONBOARDING_VERSION,
         const as onboarding_const,
     )
-    from homeassistant.helpers.json import JSONEncoder  # noqa: PLC0415
-    from homeassistant.util import dt as dt_util  # noqa: PLC0415
+    from homeassistant.helpers.json import JSONEncoder
+    from homeassistant.util import dt as dt_util
 
     storage = config_dir / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
@@ -106,6 +107,7 @@ class HomeAssistantAPI:
         self._next_id = 1
 
     async def request(self, method: str, path: str, payload: Any = None, *, auth: bool = True) -> Any:
+        """Call the REST API; an error status raises."""
         headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
         async with self.session.request(method, f"{self.url}{path}", json=payload, headers=headers) as resp:
             if resp.status >= 400:
@@ -154,13 +156,13 @@ class HomeAssistantAPI:
             resp.raise_for_status()
             self.token = (await resp.json())["access_token"]
 
-    async def wait_until_running(self, timeout: float = 300) -> None:
+    async def wait_until_running(self, seconds: int = 300) -> None:
         """Wait until Home Assistant has started (its integrations are set up)."""
-        for _ in range(int(timeout)):
+        for _ in range(seconds):
             if (await self.request("GET", "/api/config")).get("state") == "RUNNING":
                 return
             await asyncio.sleep(1)
-        raise RuntimeError(f"Home Assistant did not finish starting within {timeout:.0f} s")
+        raise RuntimeError(f"Home Assistant did not finish starting within {seconds} s")
 
     async def ws(self, command: str, **fields: Any) -> Any:
         """Send one websocket command and return its result."""
@@ -181,6 +183,7 @@ class HomeAssistantAPI:
         return reply["result"]
 
     async def close(self) -> None:
+        """Close the websocket."""
         if self._ws is not None:
             await self._ws.close()
 
@@ -194,12 +197,14 @@ class HomeAssistantAPI:
         return result
 
     async def entries(self, domain: str) -> list[dict[str, Any]]:
+        """The config entries of a domain, with their states."""
         result: list[dict[str, Any]] = await self.request(
             "GET", f"/api/config/config_entries/entry?domain={domain}"
         )
         return result
 
     async def entity_id(self, platform: str, unique_id: str | None = None, domain: str = "") -> str | None:
+        """The first registered entity of a platform (by unique id, in a domain)."""
         for entity in await self.ws("config/entity_registry/list"):
             if (
                 entity["platform"] == platform
@@ -229,7 +234,7 @@ def _suggested(schema: list[dict[str, Any]], overrides: Mapping[str, Any]) -> di
 async def seed(args: argparse.Namespace) -> None:
     """Seed what the demo needs, once; later runs keep what the user changed."""
     seed_file = Path(args.config_dir, SEED_FILE)
-    done: set[str] = set(json.loads(seed_file.read_text())) if seed_file.exists() else set()
+    done = _read_done(seed_file)
     async with aiohttp.ClientSession() as session:
         ha = HomeAssistantAPI(session, args.ha_url)
         try:
@@ -242,6 +247,15 @@ async def seed(args: argparse.Namespace) -> None:
                 await _seed_ai_assist(ha, done, args.model_url, args.api_key, args.model)
         finally:
             await ha.close()
+    _write_done(seed_file, done)
+
+
+def _read_done(seed_file: Path) -> set[str]:
+    """The seeding steps done on an earlier run (a short local file: read synchronously)."""
+    return set(json.loads(seed_file.read_text())) if seed_file.exists() else set()
+
+
+def _write_done(seed_file: Path, done: set[str]) -> None:
     seed_file.write_text(json.dumps(sorted(done)))
 
 
@@ -257,7 +271,10 @@ async def _seed_home(ha: HomeAssistantAPI, done: set[str]) -> None:
         done.add("areas")
     if "weather" not in done and (weather := await ha.entity_id("template", WEATHER_UNIQUE_ID)):
         await ha.ws(
-            "homeassistant/expose_entity", assistants=["conversation"], entity_ids=[weather], should_expose=True
+            "homeassistant/expose_entity",
+            assistants=["conversation"],
+            entity_ids=[weather],
+            should_expose=True,
         )
         log(f"seed: exposed {weather} to Assist")
         done.add("weather")
@@ -332,7 +349,8 @@ async def _set_agent_model(ha: HomeAssistantAPI, entry_id: str, model: str) -> N
     if current.get("model") == model:
         await ha.request("DELETE", f"{path}/{form['flow_id']}")
         return
-    result = await ha.request("POST", f"{path}/{form['flow_id']}", _suggested(form["data_schema"], {"model": model}))
+    answer = _suggested(form["data_schema"], {"model": model})
+    result = await ha.request("POST", f"{path}/{form['flow_id']}", answer)
     log(f"seed: the agent uses model {model} ({result.get('reason', result.get('errors'))})")
 
 
@@ -369,6 +387,7 @@ async def check(ha_url: str) -> None:
 
 
 def main() -> None:
+    """Run one command."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("prepare").add_argument("config_dir", type=Path)
