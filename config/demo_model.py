@@ -1,12 +1,46 @@
-"""A tiny OpenAI-compatible "demo model" server for script/develop.
+"""A tiny OpenAI-compatible "demo model" for script/develop: a few rules that really use the tools.
 
-It lets Home Assistant load the aiassist integration without a real model server. It
-answers the three endpoints the integration uses, with one model, `demo-model`:
+It lets a newcomer try AI Assist without a GPU or an account. It serves what the integration uses:
 
-- GET  /v1/models (and /v1/models/{id})
-- POST /v1/chat/completions, plain or streamed (`"stream": true`, server-sent events):
-  a short canned answer quoting the last user message; it never calls tools.
-- POST /v1/embeddings: small deterministic vectors (float or base64 encoding).
+- GET  /v1/models (and /v1/models/{id}): the chat model `demo-model` and the embedding model
+  `demo-embed` (for the memory's embedding model option).
+- POST /v1/chat/completions, plain or streamed (`"stream": true`, server-sent events, with
+  `stream_options.include_usage`): an answer from the rules below, in words or as tool calls
+  (streamed as deltas, finish_reason "tool_calls"). After the tool results come back (role
+  "tool") the same rule speaks one short sentence about them, success or error.
+- POST /v1/embeddings (float or base64): hand-made concepts plus hashed words, so related words
+  land near each other ("what should I cook" is nearer "Anna is vegetarian" than "Anna works at
+  the hospital"); see demo_rules/embeddings.py.
+
+The rules (demo_rules/), first match wins. A tool is only called when the request offers it
+(matched by the end of its name, e.g. `intent__HassTurnOn`); it answers in Chinese when spoken to
+in Chinese.
+
+- learn: AI Assist's learning call (a transcript, JSON asked for) -> {"memories": [...]} with the
+  lasting things people said, found as the remember rule finds them.
+- forget: "forget that I hate coriander" -> aiassist__forget with the id of the closest memory
+  in the context block (after aiassist__search_memories when the context has none).
+- recall: "what do you remember about me" -> the memories of the context block (or a search).
+- cook: "what should I cook tonight?", "what's for dinner", "今晚做什么菜" -> a dish that fits the
+  diets, allergies and dislikes remembered ("Anna is vegetarian" -> a vegetable lasagna); when the
+  context recalled none, it searches the memories first; without any, a generic dish.
+- remember: "remember that I am vegetarian", "I'm vegetarian", "记住我是素食者" -> aiassist__remember
+  {"text": "Anna is vegetarian", "about": "speaker" (or "household" for we/our), "kind": ...};
+  an unknown speaker's error is answered by asking for their name. ("Remember to ..." is a
+  reminder: it says it cannot set those.)
+- weather: "what's the weather", "do I need an umbrella" -> a tool named like *weather or
+  *get_forecast if offered, else GetLiveContext for the weather entity.
+- date_and_time: "what time is it" -> GetDateTime, else the time in the context block.
+- add_to_list: "add milk to the shopping list" -> HassListAddItem (or HassShoppingListAddItem).
+- start_timer: "set a timer for 5 minutes" -> HassStartTimer (offered on timer-capable satellites).
+- device_state: "is the kitchen light on?" -> GetLiveContext for those devices, then their states.
+- control_devices: "turn on the kitchen light", "switch off the lights in the living room", "turn
+  on the lights", "打开厨房的灯" -> HassTurnOn / HassTurnOff with {"name": "Kitchen Ceiling Light",
+  "domain": ["light"]} or {"area": "Living Room", "domain": ["light"]}. Devices and areas come from
+  the exposed entities the Assist API lists in the system prompt (or from GetLiveContext when the
+  prompt has none), matched word by word with some tolerance; "the lights" means the area named,
+  else the satellite's area from the context block ("You are in area Kitchen ..."), else it asks.
+- anything else: a friendly sentence saying it is a demo model, with three things to try.
 
 Run it with the repository's venv (it only needs aiohttp):
     .venv/bin/python config/demo_model.py [--host 127.0.0.1] [--port 11435]
@@ -16,30 +50,28 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import logging
-import math
-import re
 import struct
 import time
-import uuid
 from typing import Any
+import uuid
 
 from aiohttp import web
+from demo_rules import DEFAULT_DIMENSIONS, Reply, embed, respond
 
 MODEL = "demo-model"
-EMBEDDING_DIMENSIONS = 16
+EMBEDDING_MODEL = "demo-embed"
 CREATED = 1_700_000_000
+ARGUMENT_PIECE = 16  # characters of tool call arguments per streamed delta
 
 _LOGGER = logging.getLogger("demo_model")
 
 
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
-    """Return an error in OpenAI's format."""
+    """An error in OpenAI's format."""
     return web.json_response(
-        {"error": {"message": message, "type": kind, "param": None, "code": None}},
-        status=status,
+        {"error": {"message": message, "type": kind, "param": None, "code": None}}, status=status
     )
 
 
@@ -47,34 +79,8 @@ def _model_info(model_id: str) -> dict[str, Any]:
     return {"id": model_id, "object": "model", "created": CREATED, "owned_by": "aiassist-develop"}
 
 
-def _text(content: Any) -> str:
-    """Return the text of a message's content: a string or a list of parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(part.get("text", "") for part in content if isinstance(part, dict)).strip()
-    return ""
-
-
-def _answer(messages: list[dict[str, Any]]) -> str:
-    """Return the canned answer to a conversation."""
-    said = next(
-        (_text(msg.get("content")) for msg in reversed(messages) if msg.get("role") == "user"),
-        "",
-    )
-    # AI Assist puts the request's situation before the user's words.
-    said = re.sub(r"(?s)<context>.*?</context>", "", said)
-    said = " ".join(said.split())
-    if len(said) > 120:
-        said = said[:117] + "..."
-    if not said:
-        return "Hello from the demo model."
-    return f'Demo model here. You said: "{said}". Start script/develop with --url for real answers.'
-
-
 def _usage(prompt: str, completion: str) -> dict[str, int]:
-    prompt_tokens = max(1, len(prompt) // 4)
-    completion_tokens = max(1, len(completion) // 4)
+    prompt_tokens, completion_tokens = max(1, len(prompt) // 4), max(1, len(completion) // 4)
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
@@ -85,22 +91,33 @@ def _usage(prompt: str, completion: str) -> dict[str, int]:
 async def _read_json(request: web.Request) -> dict[str, Any] | None:
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except json.JSONDecodeError, UnicodeDecodeError:
         return None
     return body if isinstance(body, dict) else None
 
 
 async def list_models(request: web.Request) -> web.Response:
     """GET /v1/models."""
-    return web.json_response({"object": "list", "data": [_model_info(MODEL)]})
+    return web.json_response({"object": "list", "data": [_model_info(MODEL), _model_info(EMBEDDING_MODEL)]})
 
 
 async def get_model(request: web.Request) -> web.Response:
     """GET /v1/models/{model}."""
     model_id = request.match_info["model"]
-    if model_id != MODEL:
+    if model_id not in (MODEL, EMBEDDING_MODEL):
         return _error(404, f"The model '{model_id}' does not exist", "not_found_error")
     return web.json_response(_model_info(model_id))
+
+
+def _tool_calls(reply: Reply) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"call_{uuid.uuid4().hex[:24]}",
+            "type": "function",
+            "function": {"name": call.name, "arguments": json.dumps(call.arguments, ensure_ascii=False)},
+        }
+        for call in reply.calls
+    ]
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
@@ -108,30 +125,32 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await _read_json(request)
     if body is None or not isinstance(body.get("messages"), list):
         return _error(400, "Expected a JSON body with a 'messages' list")
-    messages: list[dict[str, Any]] = [m for m in body["messages"] if isinstance(m, dict)]
+    reply = respond(body)
+    calls = _tool_calls(reply)
     model = str(body.get("model") or MODEL)
-    answer = _answer(messages)
-    prompt = " ".join(_text(m.get("content")) for m in messages)
+    prompt = json.dumps(body["messages"], ensure_ascii=False)
+    usage = _usage(prompt, reply.text + json.dumps(calls))
+    finish_reason = "tool_calls" if calls else "stop"
+    _LOGGER.info(
+        "chat (stream=%s): %s",
+        bool(body.get("stream")),
+        "; ".join(f"{c['function']['name']}({c['function']['arguments']})" for c in calls) or reply.text,
+    )
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
-    _LOGGER.info("chat (%s, stream=%s): %s", model, bool(body.get("stream")), answer)
-
     if not body.get("stream"):
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
+        if calls:
+            message["tool_calls"] = calls
+        choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
         return web.json_response(
             {
                 "id": completion_id,
                 "object": "chat.completion",
                 "created": created,
                 "model": model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": answer, "refusal": None},
-                        "logprobs": None,
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": _usage(prompt, answer),
+                "choices": [choice],
+                "usage": usage,
             }
         )
 
@@ -147,35 +166,28 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             "choices": choices,
             **extra,
         }
-        await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        await response.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
 
-    def choice(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-        return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+    def choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
 
     await send([choice({"role": "assistant", "content": ""})])
-    words = answer.split(" ")
-    for i, word in enumerate(words):
+    for i, word in enumerate(reply.text.split(" ") if reply.text else []):
         await send([choice({"content": word if i == 0 else f" {word}"})])
-    await send([choice({}, "stop")])
+    for index, call in enumerate(calls):
+        arguments = call["function"]["arguments"]
+        head = {**call, "index": index, "function": {"name": call["function"]["name"], "arguments": ""}}
+        await send([choice({"tool_calls": [head]})])
+        for start in range(0, len(arguments), ARGUMENT_PIECE):
+            piece = arguments[start : start + ARGUMENT_PIECE]
+            await send([choice({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})])
+    await send([choice({}, finish_reason)])
     stream_options = body.get("stream_options")
     if isinstance(stream_options, dict) and stream_options.get("include_usage"):
-        await send([], usage=_usage(prompt, answer))
+        await send([], usage=usage)
     await response.write(b"data: [DONE]\n\n")
     await response.write_eof()
     return response
-
-
-def _embedding(text: str, dimensions: int) -> list[float]:
-    """Return a deterministic unit vector for a text."""
-    values: list[float] = []
-    counter = 0
-    while len(values) < dimensions:
-        digest = hashlib.sha256(f"{counter}:{text}".encode()).digest()
-        values.extend((byte - 127.5) / 127.5 for byte in digest)
-        counter += 1
-    values = values[:dimensions]
-    norm = math.sqrt(sum(v * v for v in values)) or 1.0
-    return [v / norm for v in values]
 
 
 async def embeddings(request: web.Request) -> web.Response:
@@ -191,32 +203,30 @@ async def embeddings(request: web.Request) -> web.Response:
         inputs = raw
     else:
         return _error(400, "'input' must be a string or a list")
-    dimensions = body.get("dimensions") or EMBEDDING_DIMENSIONS
+    dimensions = body.get("dimensions") or DEFAULT_DIMENSIONS
     if not isinstance(dimensions, int) or not 1 <= dimensions <= 4096:
         return _error(400, "'dimensions' must be an integer from 1 to 4096")
-    as_base64 = body.get("encoding_format") == "base64"
+    texts = [item if isinstance(item, str) else json.dumps(item) for item in inputs]
     data = []
-    for index, item in enumerate(inputs):
-        vector = _embedding(json.dumps(item), dimensions)
-        encoded: Any = vector
-        if as_base64:
-            encoded = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
-        data.append({"object": "embedding", "index": index, "embedding": encoded})
-    text = " ".join(json.dumps(item) for item in inputs)
-    usage = _usage(text, "")
-    _LOGGER.info("embeddings: %d input(s)", len(inputs))
+    for index, text in enumerate(texts):
+        vector: Any = embed(text, dimensions)
+        if body.get("encoding_format") == "base64":
+            vector = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": vector})
+    tokens = _usage(" ".join(texts), "")["prompt_tokens"]
+    _LOGGER.info("embeddings: %d input(s)", len(texts))
     return web.json_response(
         {
             "object": "list",
             "data": data,
-            "model": str(body.get("model") or MODEL),
-            "usage": {"prompt_tokens": usage["prompt_tokens"], "total_tokens": usage["prompt_tokens"]},
+            "model": str(body.get("model") or EMBEDDING_MODEL),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
     )
 
 
 def make_app() -> web.Application:
-    """Return the demo model's web application."""
+    """The demo model's web application."""
     app = web.Application()
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1/models/{model}", get_model)
