@@ -18,9 +18,10 @@ from .conftest import People, converse, speech
 from .model_server import ModelServer, Reply, ToolCall
 
 REMEMBER = "aiassist__remember"
-ANNA_LIST = "todo.ai_assist_memory_anna"
-BEN_LIST = "todo.ai_assist_memory_ben"
-HOUSEHOLD_LIST = "todo.ai_assist_memory_household"
+# The lists belong to the service's device, named after the entry ("AI Assist (127.0.0.1)").
+ANNA_LIST = "todo.ai_assist_127_0_0_1_memory_anna"
+BEN_LIST = "todo.ai_assist_127_0_0_1_memory_ben"
+HOUSEHOLD_LIST = "todo.ai_assist_127_0_0_1_memory_household"
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ async def test_told_once_remembered_in_the_persons_list(
     assert speech(result) == "Noted."
     assert await texts(hass, ANNA_LIST) == ["Anna is a gluten-intolerant vegetarian"]
     assert await texts(hass, BEN_LIST) == []
-    assert (await items(hass, ANNA_LIST))[0]["description"].startswith("preference")
+    assert (await items(hass, ANNA_LIST))[0]["description"].startswith("Preference · from a conversation · ")
 
 
 async def test_recalled_later_after_the_cached_prompt(

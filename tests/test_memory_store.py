@@ -14,7 +14,7 @@ from homeassistant.helpers import issue_registry as ir, storage
 
 from .conftest import People
 from .model_server import EmbeddingReply, Fault, ModelServer
-from .test_memory import ANNA_LIST, HOUSEHOLD_LIST, remember, texts
+from .test_memory import ANNA_LIST, HOUSEHOLD_LIST, items, remember, texts
 
 # The real loader, taken before the test plugin replaces it with an in-memory one.
 REAL_LOAD = storage.Store._async_load
@@ -74,6 +74,9 @@ async def test_an_older_file_is_migrated(
         "unknown",
         "2026-01-01T00:00:00+00:00",
     )
+    # Described in the home's time zone (US/Pacific in tests), where it was still 2025.
+    (listed,) = await items(hass, HOUSEHOLD_LIST)
+    assert listed["description"] == "Other · origin unknown · 31 December 2025"
 
 
 async def test_unreadable_memories_are_kept_aside_and_reported_the_rest_loads(

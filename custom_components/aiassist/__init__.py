@@ -8,9 +8,9 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_EMBEDDING_MODEL, DOMAIN
 from .coordinator import AIAssistCoordinator
 from .learning import Learner
-from .memory import MemoryStore
+from .memory import MemoryStore, async_remove_memory
 from .memory.embeddings import Embedder
-from .recent import RecentConversations
+from .recent import RecentConversations, async_remove_recent
 from .runtime import AIAssistConfigEntry, AIAssistRuntime
 from .services import async_setup_services
 from .speaker import SpeakerResolver
@@ -51,6 +51,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) ->
     await entry.runtime_data.memory.async_unload()
     await entry.runtime_data.recent.async_unload()
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> None:
+    """Delete what the removed service remembered: memories, their vectors, recent conversations."""
+    await async_remove_memory(hass, entry.entry_id)
+    await async_remove_recent(hass, entry.entry_id)
 
 
 async def _async_reload_on_update(hass: HomeAssistant, entry: AIAssistConfigEntry) -> None:

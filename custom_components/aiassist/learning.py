@@ -14,7 +14,7 @@ from homeassistant.helpers.json import json_dumps
 from .api import AIServiceError, translate_errors
 from .const import LEARN_AFTER_IDLE, LOGGER
 from .coordinator import AIAssistCoordinator
-from .memory import HOUSEHOLD, KINDS, MemoryStore
+from .memory import HOUSEHOLD, KINDS, SOURCE_LEARNED, MemoryStore
 from .speaker import Speaker
 from .tool_calls import ToolArgumentsError, parse_arguments
 
@@ -102,9 +102,7 @@ class Learner:
         kind = proposal.get("kind") if proposal.get("kind") in KINDS else "other"
         owner = HOUSEHOLD if about_household else speaker.owner
         try:
-            memory, updated = await self.memory.async_remember(
-                text, owner, str(kind), "learned from a conversation"
-            )
+            memory, updated = await self.memory.async_remember(text, owner, str(kind), SOURCE_LEARNED)
         except ValueError:
             return
         LOGGER.debug("Learned %s: %s", "(update)" if updated else "", json_dumps(memory.as_dict()))

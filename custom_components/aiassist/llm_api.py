@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import llm
 
 from .const import DOMAIN, LOGGER
-from .memory import MemoryStore
+from .memory import SOURCE_CONVERSATION, MemoryStore
 from .memory.tools import MEMORY_PROMPT, memory_tools
 from .speaker import Speaker
 
@@ -58,5 +58,5 @@ def agent_api(
         api_ids=api_ids,
         store=store,
         speaker=speaker,
-        source=f"conversation {conversation_id}",
+        source=f"{SOURCE_CONVERSATION} {conversation_id}",
     )

@@ -20,6 +20,15 @@ SAVE_DELAY = 5.0
 type Turn = tuple[str, str]
 
 
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    return Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry_id}.recent", atomic_writes=True)
+
+
+async def async_remove_recent(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete a removed service's recent conversations."""
+    await _store(hass, entry_id).async_remove()
+
+
 @dataclass
 class Recent:
     """A person's latest conversation."""
@@ -34,7 +43,7 @@ class RecentConversations:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Prepare the store; call async_load before use."""
-        self._store = Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry_id}.recent", atomic_writes=True)
+        self._store = _store(hass, entry_id)
         self._by_person: dict[str, Recent] = {}
         self._carried: dict[str, tuple[list[Turn], float]] = {}
 

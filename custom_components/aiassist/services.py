@@ -8,7 +8,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .const import DOMAIN
-from .memory import HOUSEHOLD, KINDS, MemoryStore
+from .memory import HOUSEHOLD, KINDS, SOURCE_SERVICE, MemoryStore
 
 ATTR_CONFIG_ENTRY = "config_entry_id"
 ATTR_PERSON = "person"
@@ -76,24 +76,30 @@ def _store(call: ServiceCall) -> MemoryStore:
     return store
 
 
-def _owner(call: ServiceCall) -> str:
-    """The person id of the `person` entity, or the household when none is given."""
+def _owner(call: ServiceCall, store: MemoryStore, removed_too: bool = False) -> str:
+    """The person id of the `person` entity, or the household when none is given.
+
+    With `removed_too`, a person since removed from Home Assistant is found by the entity id
+    they had, so that what is remembered about them can still be exported and forgotten.
+    """
     if (entity_id := call.data.get(ATTR_PERSON)) is None:
         return HOUSEHOLD
-    state = call.hass.states.get(entity_id)
-    if state is None or state.domain != "person":
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="unknown_person",
-            translation_placeholders={"person": entity_id},
-        )
-    return str(state.attributes.get("id") or entity_id)
+    if (state := call.hass.states.get(entity_id)) is not None and state.domain == "person":
+        return str(state.attributes.get("id") or entity_id)
+    if removed_too and state is None and (owner := store.owner_of(entity_id)) is not None:
+        return owner
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unknown_person",
+        translation_placeholders={"person": entity_id},
+    )
 
 
 async def _async_remember(call: ServiceCall) -> ServiceResponse:
+    store = _store(call)
     try:
-        memory, updated = await _store(call).async_remember(
-            call.data[ATTR_TEXT], _owner(call), call.data[ATTR_KIND], "service"
+        memory, updated = await store.async_remember(
+            call.data[ATTR_TEXT], _owner(call, store), call.data[ATTR_KIND], SOURCE_SERVICE
         )
     except ValueError as err:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="empty_memory") from err
@@ -108,8 +114,11 @@ async def _async_forget(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_forget_person(call: ServiceCall) -> ServiceResponse:
-    return {"forgotten": _store(call).forget_owner(_owner(call))}
+    store = _store(call)
+    return {"forgotten": store.forget_owner(_owner(call, store, removed_too=True))}
 
 
 async def _async_export(call: ServiceCall) -> ServiceResponse:
-    return {"memories": [memory.as_dict() for memory in _store(call).owned_by(_owner(call))]}
+    store = _store(call)
+    memories = store.owned_by(_owner(call, store, removed_too=True))
+    return {"memories": [memory.as_dict() for memory in memories]}

@@ -12,7 +12,7 @@ import time
 from typing import Literal
 
 from homeassistant.components import conversation
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 
 from .memory import HOUSEHOLD
 
@@ -61,17 +61,19 @@ class Speaker:
         }
 
 
+def person_of(state: State) -> Person:
+    """The person a person entity's state stands for."""
+    return Person(
+        id=str(state.attributes.get("id") or state.entity_id),
+        name=state.name,
+        entity_id=state.entity_id,
+        user_id=state.attributes.get("user_id"),
+    )
+
+
 def people(hass: HomeAssistant) -> list[Person]:
     """The household's people, from their person entities."""
-    return [
-        Person(
-            id=str(state.attributes.get("id") or state.entity_id),
-            name=state.name,
-            entity_id=state.entity_id,
-            user_id=state.attributes.get("user_id"),
-        )
-        for state in hass.states.async_all("person")
-    ]
+    return [person_of(state) for state in hass.states.async_all("person")]
 
 
 class SpeakerResolver:

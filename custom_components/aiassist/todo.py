@@ -2,6 +2,7 @@
 
 The HA To-do dashboard lists, adds, edits and deletes memories with no custom frontend.
 The lists are kept from Assist (not exposed): one person's memories are not another's to read.
+They belong to the service's device, so two services' lists carry two names.
 """
 
 from typing import override
@@ -13,14 +14,18 @@ from homeassistant.components.homeassistant.exposed_entities import (
 )
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
 from homeassistant.components.todo.entity import TodoItem, TodoListEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_state_added_domain
 
 from .const import DOMAIN
-from .memory import HOUSEHOLD, MemoryStore
+from .memory import HOUSEHOLD, SOURCE_TODO, MemoryStore
+from .memory.describe import MemoryDescriber
 from .runtime import AIAssistConfigEntry
-from .speaker import people
+from .speaker import people, person_of
 
 PARALLEL_UPDATES = 0
 
@@ -28,11 +33,44 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant, entry: AIAssistConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add a memory list for the household and for each person."""
+    """Add a memory list for the household and each person, and for each person added later."""
     store = entry.runtime_data.memory
-    lists = [MemoryList(entry.entry_id, store, HOUSEHOLD, None)]
-    lists += [MemoryList(entry.entry_id, store, person.id, person.name) for person in people(hass)]
-    async_add_entities(lists)
+    describer = MemoryDescriber()
+    await describer.async_load(hass)
+    lists: dict[str, MemoryList] = {}
+
+    @callback
+    def add(owners: list[tuple[str, str | None]]) -> None:
+        new = [
+            MemoryList(entry, store, describer, owner, name) for owner, name in owners if owner not in lists
+        ]
+        lists.update((memory_list.owner, memory_list) for memory_list in new)
+        async_add_entities(new)
+
+    owners: list[tuple[str, str | None]] = [(HOUSEHOLD, None)]
+    for person in people(hass):
+        store.note_person(person.id, person.name, person.entity_id)
+        owners.append((person.id, person.name))
+    # A person removed from Home Assistant keeps their list while anything about them is remembered.
+    for owner in sorted(store.owners() - {owner for owner, _ in owners}):
+        owners.append((owner, store.people[owner][0] if owner in store.people else owner))
+    add(owners)
+
+    @callback
+    def person_added(event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None:
+            person = person_of(state)
+            store.note_person(person.id, person.name, person.entity_id)
+            add([(person.id, person.name)])
+
+    async def config_changed(event: Event) -> None:
+        if "language" in event.data:
+            await describer.async_load(hass)
+            for memory_list in lists.values():
+                memory_list.async_write_ha_state()
+
+    entry.async_on_unload(async_track_state_added_domain(hass, "person", person_added))
+    entry.async_on_unload(hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, config_changed))
 
 
 class MemoryList(TodoListEntity):
@@ -45,11 +83,25 @@ class MemoryList(TodoListEntity):
         | TodoListEntityFeature.DELETE_TODO_ITEM
     )
 
-    def __init__(self, entry_id: str, store: MemoryStore, owner: str, person_name: str | None) -> None:
+    def __init__(
+        self,
+        entry: AIAssistConfigEntry,
+        store: MemoryStore,
+        describer: MemoryDescriber,
+        owner: str,
+        person_name: str | None,
+    ) -> None:
         """Show the memories of `owner` (a person id, or the household)."""
         self.store = store
+        self.describer = describer
         self.owner = owner
-        self._attr_unique_id = f"{entry_id}-memory-{owner}"
+        self._attr_unique_id = f"{entry.entry_id}-memory-{owner}"
+        self._attr_device_info = dr.DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer="AI Assist",
+            entry_type=dr.DeviceEntryType.SERVICE,
+        )
         if person_name is None:
             self._attr_translation_key = "household_memory"
         else:
@@ -74,13 +126,13 @@ class MemoryList(TodoListEntity):
     @property
     @override
     def todo_items(self) -> list[TodoItem]:
-        """The owner's memories, oldest first."""
+        """The owner's memories, oldest first, each described in a few translated words."""
         return [
             TodoItem(
                 uid=memory.id,
                 summary=memory.text,
                 status=TodoItemStatus.NEEDS_ACTION,
-                description=f"{memory.kind} · {memory.source} · {memory.updated[:10]}",
+                description=self.describer.describe(memory),
             )
             for memory in self.store.owned_by(self.owner)
         ]
@@ -88,14 +140,16 @@ class MemoryList(TodoListEntity):
     @override
     async def async_create_todo_item(self, item: TodoItem) -> None:
         """Remember what the user typed."""
-        await self.store.async_remember(self._text(item), self.owner, "other", "to-do list")
+        await self.store.async_remember(self._text(item), self.owner, "other", SOURCE_TODO)
 
     @override
     async def async_update_todo_item(self, item: TodoItem) -> None:
-        """Change a memory's words; ticking a memory off does not forget it (delete does)."""
+        """Change a memory's words; a memory cannot be ticked off (deleting it forgets it)."""
         memory = self.store.memories.get(item.uid or "")
         if memory is None or memory.owner != self.owner:
             raise ServiceValidationError(translation_domain=DOMAIN, translation_key="memory_not_found")
+        if item.status == TodoItemStatus.COMPLETED:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="memory_cannot_be_done")
         if (text := self._text(item)) != memory.text:
             await self.store.async_edit(memory.id, text)
         self.async_write_ha_state()

@@ -8,6 +8,26 @@ from typing import Any, Final
 HOUSEHOLD: Final = "household"
 KINDS: Final = ("preference", "fact", "routine", "relationship", "other")
 
+# Where a memory came from, as stored; a conversation's source also names the conversation.
+SOURCE_CONVERSATION: Final = "conversation"
+SOURCE_LEARNED: Final = "learned from a conversation"
+SOURCE_TODO: Final = "to-do list"
+SOURCE_SERVICE: Final = "service"
+ORIGINS: Final = ("conversation", "learned", "todo", "service", "unknown")
+
+
+def origin(source: str) -> str:
+    """The kind of place a memory came from, one of ORIGINS, whatever else the source names."""
+    if source == SOURCE_LEARNED:
+        return "learned"
+    if source.split(" ", 1)[0] == SOURCE_CONVERSATION:
+        return "conversation"
+    if source == SOURCE_TODO:
+        return "todo"
+    if source == SOURCE_SERVICE:
+        return "service"
+    return "unknown"
+
 
 @dataclass(slots=True)
 class Memory:

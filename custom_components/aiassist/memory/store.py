@@ -2,6 +2,7 @@
 
 import base64
 from collections.abc import Callable, Iterable
+import glob
 import os
 import secrets
 import time
@@ -54,9 +55,31 @@ class _MemoryStorage(Store[dict[str, Any]]):
         return old_data
 
 
+def _memories_key(entry_id: str) -> str:
+    return f"{DOMAIN}.{entry_id}.memories"
+
+
+def _vectors_key(entry_id: str) -> str:
+    return f"{DOMAIN}.{entry_id}.vectors"
+
+
 def _write_copy(path: str, data: object) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     save_json(path, {"unreadable": data})
+
+
+def _remove_copies(path: str) -> None:
+    for copy in glob.glob(f"{glob.escape(path)}.unreadable.*"):
+        os.remove(copy)
+
+
+async def async_remove_memory(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete a removed service's memories: the file, its vectors, any damaged copies kept aside."""
+    memories = Store[dict[str, Any]](hass, STORAGE_VERSION, _memories_key(entry_id))
+    await memories.async_remove()
+    await Store[dict[str, Any]](hass, 1, _vectors_key(entry_id)).async_remove()
+    await hass.async_add_executor_job(_remove_copies, memories.path)
+    ir.async_delete_issue(hass, DOMAIN, f"memory_unreadable_{entry_id}")
 
 
 def _encode(vector: Vector) -> str:
@@ -77,17 +100,18 @@ class MemoryStore:
         self.memories: dict[str, Memory] = {}
         self.index = MemoryIndex(hass.config.language)
         self.embedder: Embedder | None = None
+        # Person id -> (name, person entity id), so that a removed person's memories keep a
+        # name and can still be forgotten by the entity id the user knew.
+        self.people: dict[str, tuple[str, str]] = {}
         self._vectors: dict[str, str] = {}
         self._store = _MemoryStorage(
             hass,
             STORAGE_VERSION,
-            f"{DOMAIN}.{entry_id}.memories",
+            _memories_key(entry_id),
             minor_version=STORAGE_MINOR_VERSION,
             atomic_writes=True,
         )
-        self._vector_store = Store[dict[str, Any]](
-            hass, 1, f"{DOMAIN}.{entry_id}.vectors", atomic_writes=True
-        )
+        self._vector_store = Store[dict[str, Any]](hass, 1, _vectors_key(entry_id), atomic_writes=True)
         self._listeners: list[Listener] = []
         self._embeddings_resume = 0.0
 
@@ -113,6 +137,11 @@ class MemoryStore:
         if not isinstance(items, list):
             await self._async_keep_aside(data, f"no list of memories in {type(data).__name__}", lost=-1)
             return []
+        self.people = {
+            owner: (str(person["name"]), str(person["entity_id"]))
+            for owner, person in dict(data.get("people") or {}).items()
+            if isinstance(person, dict) and {"name", "entity_id"} <= person.keys()
+        }
         memories: list[Memory] = []
         for item in items:
             try:
@@ -157,6 +186,21 @@ class MemoryStore:
         """Call `listener` with the owners whose memories changed."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    @callback
+    def note_person(self, person_id: str, name: str, entity_id: str) -> None:
+        """Keep a person's name and entity id for after they are removed from Home Assistant."""
+        if self.people.get(person_id) != (name, entity_id):
+            self.people[person_id] = (name, entity_id)
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    def owner_of(self, entity_id: str) -> str | None:
+        """The person id a person entity id stood for, also after the person was removed."""
+        return next((owner for owner, (_, known) in self.people.items() if known == entity_id), None)
+
+    def owners(self) -> set[str]:
+        """Everyone who has memories."""
+        return {memory.owner for memory in self.memories.values()}
 
     def owned_by(self, owner: str) -> list[Memory]:
         """Return the owner's memories, oldest first."""
@@ -283,7 +327,10 @@ class MemoryStore:
             listener(owners)
 
     def _data(self) -> dict[str, Any]:
-        return {"memories": [memory.as_dict() for memory in self.memories.values()]}
+        return {
+            "memories": [memory.as_dict() for memory in self.memories.values()],
+            "people": {owner: {"name": name, "entity_id": who} for owner, (name, who) in self.people.items()},
+        }
 
     def _vector_data(self) -> dict[str, Any]:
         model = self.embedder.model if self.embedder else None
