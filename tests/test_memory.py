@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from homeassistant.components.homeassistant.exposed_entities import async_should
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 
-from .conftest import People, converse, speech
+from .conftest import API_KEY, People, converse, speech
 from .model_server import ModelServer, Reply, ToolCall
 
 REMEMBER = "aiassist__remember"
@@ -234,6 +235,33 @@ async def test_speaker_is_the_user_then_the_satellites_owner_then_a_name_then_th
         "named",
     )
     assert await speaker_of("hello", device_id=home.kitchen_satellite) == (None, "household")
+
+
+async def test_the_answer_says_who_spoke_and_the_turn_is_logged_without_private_words(
+    hass: HomeAssistant,
+    model_server: ModelServer,
+    people: People,
+    agent: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    memory = (await remember(hass, "Anna is a gluten-intolerant vegetarian", "person.anna"))["memory"]
+    model_server.chat.add(
+        Reply(tool_calls=[ToolCall(REMEMBER, {"text": "Anna loves lentil soup", "kind": "preference"})]),
+        Reply(content="Lentil soup it is."),
+    )
+    caplog.set_level(logging.DEBUG, logger="custom_components.aiassist")
+    result = await converse_as(hass, agent, "Cook me something vegetarian", as_anna(people))
+
+    # The conversation result as the pipeline's debug view shows it (intent-end, intent_output).
+    assert result.as_dict()["response"]["speech"]["plain"]["extra_data"] == {
+        "speaker": {"person": "person.anna", "name": "Anna", "resolved_by": "user"}
+    }
+    (line,) = [record.getMessage() for record in caplog.records if " turn: " in record.getMessage()]
+    assert line.startswith(f"{agent} turn: speaker person.anna resolved by user")
+    assert memory["id"] in line
+    assert REMEMBER in line
+    for private in ("vegetarian", "lentil", "Cook", API_KEY):
+        assert private not in line
 
 
 async def test_ten_conversations_saving_at_once_lose_nothing(

@@ -37,6 +37,8 @@ class ModelContext:
     system_prompt: str
     situation: str
     carried: list[Turn] = field(default_factory=list)
+    # The ids of the memories recalled into the situation, for the turn's log line.
+    recalled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +70,20 @@ async def async_build_context(
         )
         if api_prompt := shared.api_prompt.replace(_NO_TIMERS, "").strip():
             parts.append(api_prompt)
-    situation = [
-        await _async_recalled(user_input.text, recall),
-        _situation(hass, chat_log, llm_context, tool_names),
-    ]
+    recalled, recalled_ids = await _async_recalled(user_input.text, recall)
+    situation = [recalled, _situation(hass, chat_log, llm_context, tool_names)]
     return ModelContext(
         system_prompt="\n".join(parts),
         situation="\n".join(part for part in situation if part),
         carried=recall.carried,
+        recalled=recalled_ids,
     )
 
 
-async def _async_recalled(text: str, recall: Recall) -> str:
+async def _async_recalled(text: str, recall: Recall) -> tuple[str, tuple[str, ...]]:
     """Who is speaking, and the memories most relevant to what they said, within the budget.
+
+    Returns the lines for the model and the ids of the memories they hold.
 
     Only the speaker's and the household's memories are searched: privacy is the search's
     scope, not an instruction to the model.
@@ -93,6 +96,7 @@ async def _async_recalled(text: str, recall: Recall) -> str:
     ]
     budget = recall.budget_tokens * CHARS_PER_TOKEN
     memories: list[str] = []
+    ids: list[str] = []
     for memory in await recall.memory.async_search(text, speaker.readable, RECALL_CANDIDATES):
         about = "household" if memory.owner == HOUSEHOLD else speaker.person.name if speaker.person else ""
         line = f"- [{memory.id}] ({about}) {memory.text}"
@@ -100,10 +104,11 @@ async def _async_recalled(text: str, recall: Recall) -> str:
             break
         budget -= len(line)
         memories.append(line)
+        ids.append(memory.id)
     if memories:
         lines.append("What you remember that may matter here:")
         lines.extend(memories)
-    return "\n".join(lines)
+    return "\n".join(lines), tuple(ids)
 
 
 async def _async_render_instructions(

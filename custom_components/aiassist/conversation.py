@@ -6,6 +6,7 @@ from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_LLM_HASS_API, CONF_PROMPT, MATCH_ALL
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import intent
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .answers import async_answer_without_model, spoken
@@ -24,6 +25,7 @@ from .const import (
 from .context import Recall, async_build_context
 from .entity import AIAssistEntity
 from .llm_api import agent_api
+from .memory import HOUSEHOLD
 from .runtime import AIAssistConfigEntry
 from .speaker import Speaker
 
@@ -96,17 +98,29 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             int(options.get(CONF_RECALL_BUDGET, DEFAULT_RECALL_BUDGET)),
             runtime.recent.carried(speaker, chat_log.conversation_id, first_turn, window),
         )
-        result = await self._async_answer_turn(user_input, chat_log, recall)
+        result, recalled = await self._async_answer_turn(user_input, chat_log, recall)
+        _show_speaker(result.response, speaker)
+        LOGGER.debug(
+            "%s turn: speaker %s resolved by %s, recalled memories %s, tool calls %s",
+            self.entity_id,
+            speaker.person.entity_id if speaker.person else HOUSEHOLD,
+            speaker.how,
+            list(recalled),
+            _tool_names(chat_log),
+        )
         self._async_after_turn(user_input, chat_log.conversation_id, speaker, result)
         return result
 
     async def _async_answer_turn(
         self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog, recall: Recall
-    ) -> conversation.ConversationResult:
+    ) -> tuple[conversation.ConversationResult, tuple[str, ...]]:
+        """Answer with the model, or without it when it fails; also return the memories recalled."""
+        recalled: tuple[str, ...] = ()
         try:
             model_context = await async_build_context(
                 self.hass, chat_log, user_input, self.instructions, recall
             )
+            recalled = model_context.recalled
             await self._async_answer(chat_log, model_context)
         except AIServiceError as err:
             LOGGER.debug("%s could not answer: %s", self.entity_id, err.detail or err.key)
@@ -115,12 +129,14 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             elif isinstance(err, InvalidAuth):
                 self.entry.async_start_reauth(self.hass)
             self.coordinator.last_error = f"{err.key}: {err.detail}"
-            return await async_answer_without_model(self.hass, user_input, chat_log, self.entity_id, err)
+            result = await async_answer_without_model(self.hass, user_input, chat_log, self.entity_id, err)
         except Exception as err:  # noqa: BLE001 - the user must hear a sentence, not a traceback
             LOGGER.exception("Unexpected error answering %r", user_input.text)
             error = AIServiceError(str(err))
-            return await async_answer_without_model(self.hass, user_input, chat_log, self.entity_id, error)
-        return conversation.async_get_result_from_chat_log(user_input, chat_log)
+            result = await async_answer_without_model(self.hass, user_input, chat_log, self.entity_id, error)
+        else:
+            result = conversation.async_get_result_from_chat_log(user_input, chat_log)
+        return result, recalled
 
     def _async_after_turn(
         self,
@@ -135,3 +151,23 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
         runtime.recent.record(speaker, conversation_id, user_input.text, answer)
         if self.subentry.data.get(CONF_LEARN):
             runtime.learner.async_turn(conversation_id, speaker, self.model, user_input.text, answer)
+
+
+def _show_speaker(response: intent.IntentResponse, speaker: Speaker) -> None:
+    """Put the speaker in the answer's speech data, which the pipeline's debug view shows."""
+    plain = response.speech.get("plain", {})
+    extra = plain.get("extra_data")
+    response.async_set_speech(
+        str(plain.get("speech", "")),
+        extra_data={**(extra if isinstance(extra, dict) else {}), "speaker": speaker.as_trace()},
+    )
+
+
+def _tool_names(chat_log: conversation.ChatLog) -> list[str]:
+    """The names of the tools the model called in this turn."""
+    return [
+        call.tool_name
+        for content in chat_log.content[chat_log.llm_input_provided_index :]
+        if isinstance(content, conversation.AssistantContent)
+        for call in content.tool_calls or ()
+    ]

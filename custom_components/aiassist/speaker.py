@@ -53,7 +53,7 @@ class Speaker:
         return (self.person.id, HOUSEHOLD) if self.person else (HOUSEHOLD,)
 
     def as_trace(self) -> dict[str, str | None]:
-        """What the conversation's debug trace shows."""
+        """Who spoke, as the conversation trace and the answer's speech data show it."""
         return {
             "person": self.person.entity_id if self.person else None,
             "name": self.person.name if self.person else None,
