@@ -1,5 +1,7 @@
 """The config flow: presets, validation errors, reauth, reconfigure and agent subentries."""
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +24,27 @@ from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CONF_NAME, CONF_PROMPT, CONF_URL
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData, section
+from homeassistant.helpers import entity_registry as er
 
 from .conftest import API_KEY, Home, People
 from .model_server import Fault, ModelList, ModelServer
+
+STRINGS = json.loads(
+    (Path(__file__).parent.parent / "custom_components" / DOMAIN / "strings.json").read_text(encoding="utf-8")
+)
+ABORTS = {
+    "config": STRINGS["config"]["abort"],
+    "options": STRINGS["options"]["abort"],
+    "agent": STRINGS["config_subentries"][SUBENTRY_CONVERSATION]["abort"],
+}
+
+
+def _aborted(result: FlowResult[Any, Any], flow: str) -> str:
+    """The reason a flow ended, which must be one of our own strings so the user reads our words."""
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] in ABORTS[flow], f"{result['reason']} has no string in {flow}"
+    return str(result["reason"])
 
 
 def _suggested(result: FlowResult[Any, Any], field: str) -> Any:
@@ -175,15 +194,21 @@ async def test_unexpected_error_is_unknown(
     assert result["errors"] == {"base": "unknown"}
 
 
-async def test_same_url_and_key_twice_is_already_configured(
+async def test_same_url_and_key_twice_can_be_corrected_in_the_form(
     hass: HomeAssistant, config_entry: MockConfigEntry, model_server: ModelServer
 ) -> None:
     result = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_URL: model_server.url + "/", CONF_API_KEY: API_KEY}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "connection"
+    assert result["errors"] == {"base": "already_configured"}
+    assert model_server.requests == []
+
+    async with ModelServer() as other:
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: other.url})
+        assert result["step_id"] == "model"
 
 
 async def test_rejected_key_at_setup_starts_reauth_which_stores_the_new_key(
@@ -201,8 +226,7 @@ async def test_rejected_key_at_setup_starts_reauth_which_stores_the_new_key(
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_API_KEY: "sk-new-key"})
     await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
+    assert _aborted(result, "config") == "reauth_successful"
     assert config_entry.data[CONF_API_KEY] == "sk-new-key"
     assert config_entry.state is ConfigEntryState.LOADED
 
@@ -224,8 +248,7 @@ async def test_reconfigure_changes_url_and_key(
             result["flow_id"], {CONF_URL: other.url, CONF_API_KEY: "other-key"}
         )
         await hass.async_block_till_done()
-        assert result["type"] is FlowResultType.ABORT
-        assert result["reason"] == "reconfigure_successful"
+        assert _aborted(result, "config") == "reconfigure_successful"
         assert setup_integration.data == {CONF_URL: other.url, CONF_API_KEY: "other-key"}
         assert setup_integration.state is ConfigEntryState.LOADED
         assert await hass.config_entries.async_unload(setup_integration.entry_id)
@@ -236,18 +259,20 @@ async def test_reconfigure_keeping_the_same_connection_is_allowed(
 ) -> None:
     result = await setup_integration.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], dict(setup_integration.data))
-    assert result["reason"] == "reconfigure_successful"
+    assert _aborted(result, "config") == "reconfigure_successful"
 
 
-async def test_reconfigure_onto_another_entry_is_already_configured(
+async def test_reconfigure_onto_another_entry_is_shown_on_the_form(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
     other = MockConfigEntry(domain=DOMAIN, data={CONF_URL: "http://127.0.0.1:1/v1", CONF_API_KEY: ""})
     other.add_to_hass(hass)
     result = await other.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], dict(setup_integration.data))
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "already_configured"}
+    assert _suggested(result, CONF_URL) == setup_integration.data[CONF_URL]
 
 
 async def test_agent_can_be_added_with_its_own_settings(
@@ -325,8 +350,7 @@ async def test_agent_can_be_reconfigured(hass: HomeAssistant, setup_integration:
         result["flow_id"], {**agent.data, CONF_MODEL: "test-model-2", CONF_TEMPERATURE: 0.1}
     )
     await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
+    assert _aborted(result, "agent") == "reconfigure_successful"
     agent = setup_integration.subentries[agent.subentry_id]
     assert agent.data[CONF_MODEL] == "test-model-2"
     assert agent.data[CONF_TEMPERATURE] == 0.1
@@ -350,8 +374,7 @@ async def test_agents_cannot_be_changed_while_the_service_is_down(
     result = await hass.config_entries.subentries.async_init(
         (config_entry.entry_id, SUBENTRY_CONVERSATION), context={"source": config_entries.SOURCE_USER}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "entry_not_loaded"
+    assert _aborted(result, "agent") == "entry_not_loaded"
 
 
 async def test_memory_options_pick_an_embedding_model_that_works(
@@ -385,20 +408,131 @@ async def test_memory_options_without_a_model_search_by_words(
     assert setup_integration.options == {}
 
 
-async def test_agent_satellites_belong_to_people(
+async def test_memory_options_wait_for_the_service(
+    hass: HomeAssistant, model_server: ModelServer, config_entry: MockConfigEntry
+) -> None:
+    await model_server.down()
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    assert _aborted(result, "options") == "entry_not_loaded"
+
+
+def _give_satellites_their_entities(hass: HomeAssistant, home: Home) -> None:
+    """Make the home's satellite devices voice satellites, as their integration would."""
+    entities = er.async_get(hass)
+    for key, device_id in (("kitchen", home.kitchen_satellite), ("bedroom", home.bedroom_satellite)):
+        entities.async_get_or_create("assist_satellite", "test", key, device_id=device_id)
+
+
+def _satellites_section(result: FlowResult[Any, Any]) -> section | None:
+    return next((value for key, value in result["data_schema"].schema.items() if key == "satellites"), None)
+
+
+async def test_satellites_are_asked_only_in_a_home_with_satellites(
     hass: HomeAssistant, people: People, home: Home, setup_integration: MockConfigEntry
 ) -> None:
     (agent,) = setup_integration.subentries.values()
-    result = await setup_integration.start_subentry_reconfigure_flow(hass, agent.subentry_id)
-    result = await hass.config_entries.subentries.async_configure(result["flow_id"], dict(agent.data))
-    assert result["step_id"] == "satellites"
-    assert result["description_placeholders"] == {"people": "anna: Anna, ben: Ben"}
-
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"ben": [home.bedroom_satellite], "anna": []}
+    hass.config_entries.async_update_subentry(
+        setup_integration, agent, data={**agent.data, "satellites": {"ben": [home.bedroom_satellite]}}
     )
     await hass.async_block_till_done()
-    assert result["reason"] == "reconfigure_successful"
+    agent = setup_integration.subentries[agent.subentry_id]
+
+    # People, but no voice satellites: nothing to ask, one Submit, and the assignment is kept.
+    result = await setup_integration.start_subentry_reconfigure_flow(hass, agent.subentry_id)
+    assert _satellites_section(result) is None
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {key: value for key, value in agent.data.items() if key != "satellites"}
+    )
+    await hass.async_block_till_done()
+    assert _aborted(result, "agent") == "reconfigure_successful"
     assert setup_integration.subentries[agent.subentry_id].data["satellites"] == {
         "ben": [home.bedroom_satellite]
     }
+
+    _give_satellites_their_entities(hass, home)
+    result = await setup_integration.start_subentry_reconfigure_flow(hass, agent.subentry_id)
+    satellites = _satellites_section(result)
+    assert satellites is not None
+    assert satellites.options["collapsed"] is True
+    # Labelled by the people's names, never by their ids.
+    assert [str(key) for key in satellites.schema.schema] == ["Anna", "Ben"]
+
+
+async def test_satellites_are_assigned_by_name_in_the_same_form(
+    hass: HomeAssistant, people: People, home: Home, setup_integration: MockConfigEntry
+) -> None:
+    _give_satellites_their_entities(hass, home)
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, SUBENTRY_CONVERSATION), context={"source": config_entries.SOURCE_USER}
+    )
+    agent_input = {
+        CONF_NAME: "Bedroom",
+        CONF_MODEL: "test-model",
+        CONF_TEMPERATURE: 0.5,
+        CONF_MAX_TOKENS: 500,
+        CONF_MAX_TOOL_ITERATIONS: 3,
+    }
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**agent_input, "satellites": {"Ben": [home.bedroom_satellite]}}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    bedroom = next(s for s in setup_integration.subentries.values() if s.title == "Bedroom")
+    assert bedroom.data["satellites"] == {"ben": [home.bedroom_satellite]}
+
+    result = await setup_integration.start_subentry_reconfigure_flow(hass, bedroom.subentry_id)
+    satellites = _satellites_section(result)
+    assert satellites is not None
+    ben = next(key for key in satellites.schema.schema if key == "Ben")
+    assert ben.description == {"suggested_value": [home.bedroom_satellite]}
+
+    changed = {key: value for key, value in bedroom.data.items() if key != "satellites"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**changed, "satellites": {"Anna": [home.kitchen_satellite], "Ben": [home.bedroom_satellite]}},
+    )
+    await hass.async_block_till_done()
+    assert _aborted(result, "agent") == "reconfigure_successful"
+    assert setup_integration.subentries[bedroom.subentry_id].data["satellites"] == {
+        "anna": [home.kitchen_satellite],
+        "ben": [home.bedroom_satellite],
+    }
+
+
+async def test_two_services_have_distinct_agents_and_memory_lists(
+    hass: HomeAssistant, model_server: ModelServer, people: People
+) -> None:
+    async with ModelServer() as other:
+        other.models = ["other-model"]
+        for server, key, model in ((model_server, API_KEY, "test-model"), (other, "", "other-model")):
+            result = await _start(hass, "ollama")
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {CONF_URL: server.url, CONF_API_KEY: key}
+            )
+            result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: model})
+            await hass.async_block_till_done()
+            assert result["type"] is FlowResultType.CREATE_ENTRY
+
+        entries = hass.config_entries.async_entries(DOMAIN)
+        registry = er.async_get(hass)
+
+        def names(entry: config_entries.ConfigEntry, domain: str) -> list[str]:
+            return sorted(
+                hass.states.get(item.entity_id).name  # type: ignore[union-attr]
+                for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+                if item.domain == domain
+            )
+
+        first, second = (
+            [entry.title, *names(entry, "conversation"), *names(entry, "todo")] for entry in entries
+        )
+        # Two local servers on one machine differ by port; each agent also says its model.
+        assert first[0] == f"AI Assist (127.0.0.1:{model_server.port})"
+        assert first[1] == f"AI Assist (test-model, 127.0.0.1:{model_server.port})"
+        assert second[1] == f"AI Assist (other-model, 127.0.0.1:{other.port})"
+        assert f"{first[0]} Memory — Anna" in first
+        assert f"{second[0]} Memory — Anna" in second
+        assert not set(first) & set(second)
+        for entry in entries:
+            assert await hass.config_entries.async_unload(entry.entry_id)

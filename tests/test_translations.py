@@ -1,5 +1,6 @@
 """Every translation says everything strings.json says, with the same placeholders."""
 
+import ast
 import json
 from pathlib import Path
 import re
@@ -44,3 +45,34 @@ def test_no_unresolved_references() -> None:
 
 def test_chinese_is_offered() -> None:
     assert (BASE / "translations" / "zh-Hans.json").is_file()
+
+
+ABORTING = {"async_abort", "async_update_reload_and_abort", "async_update_and_abort"}
+ABORT_STRINGS = {
+    "ConfigFlow": "config.abort.",
+    "OptionsFlow": "options.abort.",
+    "ConfigSubentryFlow": "config_subentries.conversation.abort.",
+}
+
+
+def _abort_reasons() -> list[tuple[str, str | None]]:
+    """(strings prefix, reason) of every abort the flows can return, read from their source."""
+    found: list[tuple[str, str | None]] = []
+    for module in ("config_flow.py", "agent_flow.py"):
+        tree = ast.parse((BASE / module).read_text(encoding="utf-8"))
+        for flow in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+            bases = [getattr(base, "id", "") for base in flow.bases]
+            bases = [base for base in bases if base in ABORT_STRINGS]
+            for call in ast.walk(flow):
+                if isinstance(call, ast.Call) and getattr(call.func, "attr", None) in ABORTING:
+                    reason = next((kw.value for kw in call.keywords if kw.arg == "reason"), None)
+                    text = reason.value if isinstance(reason, ast.Constant) else None
+                    found.append((ABORT_STRINGS[bases[0]], text))
+    return found
+
+
+def test_every_abort_shows_our_own_string() -> None:
+    reasons = _abort_reasons()
+    assert len(reasons) >= 5
+    # An explicit reason, never HA's default, and one strings.json says in our words.
+    assert [(prefix, reason) for prefix, reason in reasons if prefix + str(reason) not in STRINGS] == []

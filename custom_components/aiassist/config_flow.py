@@ -1,4 +1,4 @@
-"""Config flow: one entry per OpenAI-compatible service, one subentry per agent."""
+"""Config flow: one entry per OpenAI-compatible service; its agents' flow is in agent_flow.py."""
 
 from collections.abc import Mapping
 from typing import Any, override
@@ -7,54 +7,30 @@ import probatio
 from yarl import URL
 
 from homeassistant.config_entries import (
-    SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
-    SubentryFlowResult,
 )
-from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CONF_NAME, CONF_PROMPT, CONF_URL
+from homeassistant.const import CONF_API_KEY, CONF_MODEL, CONF_URL
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import llm
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    DeviceSelector,
-    DeviceSelectorConfig,
-    EntityFilterSelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TemplateSelector,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 
+from .agent_flow import ConversationFlowHandler, default_agent_options, model_selector
 from .api import AIServiceError, async_create_client, async_list_models, normalize_url
 from .const import (
-    CONF_CONTINUATION_WINDOW,
     CONF_EMBEDDING_MODEL,
-    CONF_LEARN,
-    CONF_MAX_TOKENS,
-    CONF_MAX_TOOL_ITERATIONS,
     CONF_PRESET,
-    CONF_RECALL_BUDGET,
-    CONF_SATELLITES,
-    CONF_TEMPERATURE,
     DEFAULT_AGENT_NAME,
-    DEFAULT_CONTINUATION_WINDOW,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_MAX_TOOL_ITERATIONS,
-    DEFAULT_PROMPT,
-    DEFAULT_RECALL_BUDGET,
-    DEFAULT_TEMPERATURE,
     DOMAIN,
     LOGGER,
     PRESET_CUSTOM,
@@ -65,7 +41,6 @@ from .const import (
 from .memory.embeddings import Embedder
 from .models import recommended_model
 from .runtime import AIAssistConfigEntry
-from .speaker import people
 
 # Errors of ours that the form shows under their own name; anything else is "unknown".
 _FORM_ERRORS = {
@@ -128,24 +103,9 @@ async def _async_probe(hass: HomeAssistant, data: Mapping[str, str]) -> tuple[li
         return [], {"base": "unknown"}
 
 
-def _default_agent_options(model: str) -> dict[str, Any]:
-    return {
-        CONF_MODEL: model,
-        CONF_PROMPT: DEFAULT_PROMPT,
-        CONF_LLM_HASS_API: [llm.LLM_API_ASSIST],
-        CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
-        CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
-        CONF_MAX_TOOL_ITERATIONS: DEFAULT_MAX_TOOL_ITERATIONS,
-        CONF_RECALL_BUDGET: DEFAULT_RECALL_BUDGET,
-        CONF_CONTINUATION_WINDOW: DEFAULT_CONTINUATION_WINDOW,
-        CONF_LEARN: False,
-    }
-
-
-def _model_selector(models: list[str]) -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(options=models, mode=SelectSelectorMode.DROPDOWN, custom_value=True, sort=True)
-    )
+def _where(url: str) -> str:
+    """The host (and port, unless the scheme's default) that tells two services apart."""
+    return URL(url).host_port_subcomponent or url
 
 
 class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -172,8 +132,10 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _clean_connection(user_input)
-            self._async_abort_entries_match(data)
-            self._models, errors = await _async_probe(self.hass, data)
+            if self._configured(data):
+                errors = {"base": "already_configured"}
+            else:
+                self._models, errors = await _async_probe(self.hass, data)
             if not errors:
                 self._data = data
                 return await self.async_step_model()
@@ -189,20 +151,22 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_model(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick the model of the first agent; more agents can be added later."""
         if user_input is not None:
-            host = URL(self._data[CONF_URL]).host
+            where = _where(self._data[CONF_URL])
+            model = str(user_input[CONF_MODEL]).strip()
             return self.async_create_entry(
-                title=f"{DEFAULT_AGENT_NAME} ({host})",
+                title=f"{DEFAULT_AGENT_NAME} ({where})",
                 data=self._data,
                 subentries=[
                     {
                         "subentry_type": SUBENTRY_CONVERSATION,
-                        "data": _default_agent_options(user_input[CONF_MODEL]),
-                        "title": DEFAULT_AGENT_NAME,
+                        "data": default_agent_options(model),
+                        # Two services' first agents must not share a name in the agent pickers.
+                        "title": f"{DEFAULT_AGENT_NAME} ({model}, {where})",
                         "unique_id": None,
                     }
                 ],
             )
-        schema = probatio.Schema({probatio.Required(CONF_MODEL): _model_selector(self._models)})
+        schema = probatio.Schema({probatio.Required(CONF_MODEL): model_selector(self._models)})
         return self.async_show_form(
             step_id="model",
             data_schema=self.add_suggested_values_to_schema(
@@ -222,7 +186,9 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
             data = _clean_connection({**entry.data, **user_input})
             _, errors = await _async_probe(self.hass, data)
             if not errors:
-                return self.async_update_reload_and_abort(entry, data_updates=data)
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=data, reason="reauth_successful"
+                )
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=probatio.Schema({probatio.Required(CONF_API_KEY): _PASSWORD}),
@@ -236,17 +202,29 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _clean_connection(user_input)
-            if data != {CONF_URL: entry.data[CONF_URL], CONF_API_KEY: entry.data.get(CONF_API_KEY, "")}:
-                self._async_abort_entries_match(data)
-            _, errors = await _async_probe(self.hass, data)
+            if self._configured(data, but=entry):
+                errors = {"base": "already_configured"}
+            else:
+                _, errors = await _async_probe(self.hass, data)
             if not errors:
-                return self.async_update_reload_and_abort(entry, data_updates=data)
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=data, reason="reconfigure_successful"
+                )
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
                 _connection_schema(key_required=False), user_input or entry.data
             ),
             errors=errors,
+        )
+
+    def _configured(self, data: Mapping[str, str], but: ConfigEntry | None = None) -> bool:
+        """Whether another entry already has this URL and key; the user then corrects them."""
+        return any(
+            entry is not but
+            and entry.data.get(CONF_URL) == data[CONF_URL]
+            and entry.data.get(CONF_API_KEY, "") == data[CONF_API_KEY]
+            for entry in self._async_current_entries(include_ignore=False)
         )
 
     @staticmethod
@@ -265,88 +243,14 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
         return {SUBENTRY_CONVERSATION: ConversationFlowHandler}
 
 
-class ConversationFlowHandler(ConfigSubentryFlow):
-    """Add or change a conversation agent: its model and behaviour, then whose satellites are whose."""
-
-    def __init__(self) -> None:
-        """Start the flow."""
-        self._options: dict[str, Any] = {}
-        self._title = DEFAULT_AGENT_NAME
-
-    def _entry(self) -> AIAssistConfigEntry:
-        entry: AIAssistConfigEntry = self._get_entry()
-        return entry
-
-    def _adding(self) -> bool:
-        return self.source == SOURCE_USER
-
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add an agent."""
-        return await self._async_step_options("user", user_input)
-
-    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Change an agent."""
-        return await self._async_step_options("reconfigure", user_input)
-
-    async def _async_step_options(
-        self, step_id: str, user_input: dict[str, Any] | None
-    ) -> SubentryFlowResult:
-        entry = self._entry()
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="entry_not_loaded")
-        models = entry.runtime_data.coordinator.data or []
-        if user_input is not None:
-            self._options = _clean_agent_options(user_input)
-            self._title = self._options.pop(CONF_NAME, self._title)
-            if people(self.hass):
-                return await self.async_step_satellites()
-            return self._async_finish()
-        if self._adding():
-            suggested = {CONF_NAME: DEFAULT_AGENT_NAME, **_default_agent_options(recommended_model(models))}
-        else:
-            suggested = dict(self._get_reconfigure_subentry().data)
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(
-                _agent_schema(self.hass, models, self._adding()), suggested
-            ),
-        )
-
-    async def async_step_satellites(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Say whose satellites are whose, so a bedroom satellite speaks for its owner."""
-        persons = people(self.hass)
-        if user_input is not None:
-            self._options[CONF_SATELLITES] = {
-                person.id: devices for person in persons if (devices := list(user_input.get(person.id) or []))
-            }
-            return self._async_finish()
-        current: dict[str, list[str]] = {}
-        if not self._adding():
-            current = dict(self._get_reconfigure_subentry().data.get(CONF_SATELLITES) or {})
-        selector = DeviceSelector(
-            DeviceSelectorConfig(multiple=True, entity=EntityFilterSelectorConfig(domain="assist_satellite"))
-        )
-        schema = probatio.Schema({probatio.Optional(person.id): selector for person in persons})
-        return self.async_show_form(
-            step_id="satellites",
-            data_schema=self.add_suggested_values_to_schema(schema, current),
-            description_placeholders={"people": ", ".join(f"{p.id}: {p.name}" for p in persons)},
-        )
-
-    def _async_finish(self) -> SubentryFlowResult:
-        if self._adding():
-            return self.async_create_entry(title=self._title, data=self._options)
-        return self.async_update_and_abort(
-            self._entry(), self._get_reconfigure_subentry(), data=self._options
-        )
-
-
 class AIAssistOptionsFlow(OptionsFlow):
     """The service's memory settings: which model embeds memories for search by meaning."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick an embedding model, or none (search by words alone)."""
         entry: AIAssistConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
         errors: dict[str, str] = {}
         if user_input is not None:
             model = str(user_input.get(CONF_EMBEDDING_MODEL) or "").strip()
@@ -360,52 +264,9 @@ class AIAssistOptionsFlow(OptionsFlow):
             else:
                 return self.async_create_entry(data={CONF_EMBEDDING_MODEL: model})
         models = entry.runtime_data.coordinator.data or []
-        schema = probatio.Schema({probatio.Optional(CONF_EMBEDDING_MODEL): _model_selector(models)})
+        schema = probatio.Schema({probatio.Optional(CONF_EMBEDDING_MODEL): model_selector(models)})
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or dict(entry.options)),
             errors=errors,
         )
-
-
-def _agent_schema(hass: HomeAssistant, models: list[str], adding: bool) -> probatio.Schema:
-    apis = [SelectOptionDict(value=api.id, label=api.name) for api in llm.async_get_apis(hass)]
-    schema: dict[probatio.Marker, Any] = {}
-    if adding:
-        schema[probatio.Required(CONF_NAME)] = str
-    schema.update(
-        {
-            probatio.Required(CONF_MODEL): _model_selector(models),
-            probatio.Optional(CONF_PROMPT): TemplateSelector(),
-            probatio.Optional(CONF_LLM_HASS_API): SelectSelector(
-                SelectSelectorConfig(options=apis, multiple=True)
-            ),
-            probatio.Required(CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE): _number(
-                0, 2, 0.05, slider=True
-            ),
-            probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): _number(64, 65536),
-            probatio.Required(CONF_MAX_TOOL_ITERATIONS, default=DEFAULT_MAX_TOOL_ITERATIONS): _number(1, 30),
-            probatio.Required(CONF_RECALL_BUDGET, default=DEFAULT_RECALL_BUDGET): _number(0, 4000),
-            probatio.Required(CONF_CONTINUATION_WINDOW, default=DEFAULT_CONTINUATION_WINDOW): _number(0, 120),
-            probatio.Required(CONF_LEARN, default=False): BooleanSelector(),
-        }
-    )
-    return probatio.Schema(schema)
-
-
-def _number(low: float, high: float, step: float = 1, slider: bool = False) -> NumberSelector:
-    mode = NumberSelectorMode.SLIDER if slider else NumberSelectorMode.BOX
-    return NumberSelector(NumberSelectorConfig(min=low, max=high, step=step, mode=mode))
-
-
-def _clean_agent_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Store numbers as the types the agent uses, and an empty API list when none is picked."""
-    options = dict(user_input)
-    options[CONF_MODEL] = str(options[CONF_MODEL]).strip()
-    options[CONF_PROMPT] = options.get(CONF_PROMPT) or ""
-    options[CONF_LLM_HASS_API] = list(options.get(CONF_LLM_HASS_API) or [])
-    options[CONF_TEMPERATURE] = float(options[CONF_TEMPERATURE])
-    for key in (CONF_MAX_TOKENS, CONF_MAX_TOOL_ITERATIONS, CONF_RECALL_BUDGET, CONF_CONTINUATION_WINDOW):
-        options[key] = int(options[key])
-    options[CONF_LEARN] = bool(options[CONF_LEARN])
-    return options

@@ -1,0 +1,182 @@
+"""The agent subentry flow: one form to add or change an agent, satellites in a section of it."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import probatio
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.const import CONF_LLM_HASS_API, CONF_MODEL, CONF_NAME, CONF_PROMPT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers import entity_registry as er, llm
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    DeviceSelector,
+    DeviceSelectorConfig,
+    EntityFilterSelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TemplateSelector,
+)
+
+from .const import (
+    CONF_CONTINUATION_WINDOW,
+    CONF_LEARN,
+    CONF_MAX_TOKENS,
+    CONF_MAX_TOOL_ITERATIONS,
+    CONF_RECALL_BUDGET,
+    CONF_SATELLITES,
+    CONF_TEMPERATURE,
+    DEFAULT_AGENT_NAME,
+    DEFAULT_CONTINUATION_WINDOW,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_MAX_TOOL_ITERATIONS,
+    DEFAULT_PROMPT,
+    DEFAULT_RECALL_BUDGET,
+    DEFAULT_TEMPERATURE,
+)
+from .models import recommended_model
+from .runtime import AIAssistConfigEntry
+from .speaker import people
+
+_SATELLITE_SELECTOR = DeviceSelector(
+    DeviceSelectorConfig(multiple=True, entity=EntityFilterSelectorConfig(domain="assist_satellite"))
+)
+
+
+def default_agent_options(model: str) -> dict[str, Any]:
+    """The options of a new agent that uses `model`."""
+    return {
+        CONF_MODEL: model,
+        CONF_PROMPT: DEFAULT_PROMPT,
+        CONF_LLM_HASS_API: [llm.LLM_API_ASSIST],
+        CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
+        CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
+        CONF_MAX_TOOL_ITERATIONS: DEFAULT_MAX_TOOL_ITERATIONS,
+        CONF_RECALL_BUDGET: DEFAULT_RECALL_BUDGET,
+        CONF_CONTINUATION_WINDOW: DEFAULT_CONTINUATION_WINDOW,
+        CONF_LEARN: False,
+    }
+
+
+def model_selector(models: list[str]) -> SelectSelector:
+    """The service's models, or any model name the user types."""
+    return SelectSelector(
+        SelectSelectorConfig(options=models, mode=SelectSelectorMode.DROPDOWN, custom_value=True, sort=True)
+    )
+
+
+class ConversationFlowHandler(ConfigSubentryFlow):
+    """Add or change a conversation agent: its model, its behaviour, whose satellites are whose."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add an agent."""
+        return await self._async_step_agent("user", user_input)
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Change an agent."""
+        return await self._async_step_agent("reconfigure", user_input)
+
+    async def _async_step_agent(self, step_id: str, user_input: dict[str, Any] | None) -> SubentryFlowResult:
+        entry: AIAssistConfigEntry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        adding = self.source == SOURCE_USER
+        previous = {} if adding else dict(self._get_reconfigure_subentry().data)
+        owners = _satellite_owners(self.hass)
+        if user_input is not None:
+            options = _clean_agent_options(user_input)
+            title = options.pop(CONF_NAME, DEFAULT_AGENT_NAME)
+            satellites = dict(previous.get(CONF_SATELLITES) or {})
+            if (chosen := user_input.get(CONF_SATELLITES)) is not None:
+                satellites = {owners[name]: list(devices) for name, devices in chosen.items() if devices}
+            if satellites:
+                options[CONF_SATELLITES] = satellites
+            if adding:
+                return self.async_create_entry(title=title, data=options)
+            return self.async_update_and_abort(
+                entry, self._get_reconfigure_subentry(), data=options, reason="reconfigure_successful"
+            )
+        models = entry.runtime_data.coordinator.data or []
+        if adding:
+            suggested = {CONF_NAME: DEFAULT_AGENT_NAME, **default_agent_options(recommended_model(models))}
+        else:
+            suggested = dict(previous)
+        names = {person_id: name for name, person_id in owners.items()}
+        suggested[CONF_SATELLITES] = {
+            names[person_id]: devices
+            for person_id, devices in (previous.get(CONF_SATELLITES) or {}).items()
+            if person_id in names
+        }
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                _agent_schema(self.hass, models, adding, list(owners)), suggested
+            ),
+        )
+
+
+def _satellite_owners(hass: HomeAssistant) -> dict[str, str]:
+    """Each person's field name (their name, which the form shows) -> person id.
+
+    Empty unless the home has both voice satellites and people: then there is nothing to ask.
+    """
+    if not any(entity.domain == "assist_satellite" for entity in er.async_get(hass).entities.values()):
+        return {}
+    owners: dict[str, str] = {}
+    for person in sorted(people(hass), key=lambda person: person.name.casefold()):
+        name = person.name if person.name not in owners else f"{person.name} ({person.entity_id})"
+        owners[name] = person.id
+    return owners
+
+
+def _agent_schema(hass: HomeAssistant, models: list[str], adding: bool, owners: list[str]) -> probatio.Schema:
+    apis = [SelectOptionDict(value=api.id, label=api.name) for api in llm.async_get_apis(hass)]
+    schema: dict[probatio.Marker, Any] = {}
+    if adding:
+        schema[probatio.Required(CONF_NAME)] = str
+    schema.update(
+        {
+            probatio.Required(CONF_MODEL): model_selector(models),
+            probatio.Optional(CONF_PROMPT): TemplateSelector(),
+            probatio.Optional(CONF_LLM_HASS_API): SelectSelector(
+                SelectSelectorConfig(options=apis, multiple=True)
+            ),
+            probatio.Required(CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE): _number(
+                0, 2, 0.05, slider=True
+            ),
+            probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): _number(64, 65536),
+            probatio.Required(CONF_MAX_TOOL_ITERATIONS, default=DEFAULT_MAX_TOOL_ITERATIONS): _number(1, 30),
+            probatio.Required(CONF_RECALL_BUDGET, default=DEFAULT_RECALL_BUDGET): _number(0, 4000),
+            probatio.Required(CONF_CONTINUATION_WINDOW, default=DEFAULT_CONTINUATION_WINDOW): _number(0, 120),
+            probatio.Required(CONF_LEARN, default=False): BooleanSelector(),
+        }
+    )
+    if owners:
+        satellites = probatio.Schema({probatio.Optional(name): _SATELLITE_SELECTOR for name in owners})
+        schema[probatio.Required(CONF_SATELLITES)] = section(satellites, {"collapsed": True})
+    return probatio.Schema(schema)
+
+
+def _number(low: float, high: float, step: float = 1, slider: bool = False) -> NumberSelector:
+    mode = NumberSelectorMode.SLIDER if slider else NumberSelectorMode.BOX
+    return NumberSelector(NumberSelectorConfig(min=low, max=high, step=step, mode=mode))
+
+
+def _clean_agent_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Store numbers as the types the agent uses, and an empty API list when none is picked."""
+    options = {key: value for key, value in user_input.items() if key != CONF_SATELLITES}
+    options[CONF_MODEL] = str(options[CONF_MODEL]).strip()
+    options[CONF_PROMPT] = options.get(CONF_PROMPT) or ""
+    options[CONF_LLM_HASS_API] = list(options.get(CONF_LLM_HASS_API) or [])
+    options[CONF_TEMPERATURE] = float(options[CONF_TEMPERATURE])
+    for key in (CONF_MAX_TOKENS, CONF_MAX_TOOL_ITERATIONS, CONF_RECALL_BUDGET, CONF_CONTINUATION_WINDOW):
+        options[key] = int(options[key])
+    options[CONF_LEARN] = bool(options[CONF_LEARN])
+    return options
