@@ -37,6 +37,7 @@ LIGHTS = {
 }
 WEATHER_UNIQUE_ID = "develop_weather"
 DEMO_MODEL = "demo-model"
+DEMO_EMBEDDING_MODEL = "demo-embed"
 SEED_FILE = ".develop_seed.json"
 
 
@@ -319,6 +320,12 @@ async def _seed_ai_assist(
     agent = await _wait_for_agent(ha)
     if model:
         await _set_agent_model(ha, entry_id, model)
+    elif "embeddings" not in done:
+        # The demo model embeds related words near each other: memories are found by meaning.
+        options_path = "/api/config/config_entries/options/flow"
+        result = await ha.flow(options_path, {"handler": entry_id}, {"embedding_model": DEMO_EMBEDDING_MODEL})
+        log(f"seed: memories are searched by meaning too ({DEMO_EMBEDDING_MODEL}: {result['type']})")
+        done.add("embeddings")
     if "pipeline" not in done:
         pipelines = await ha.ws("assist_pipeline/pipeline/list")
         preferred = next(p for p in pipelines["pipelines"] if p["id"] == pipelines["preferred_pipeline"])
@@ -361,9 +368,13 @@ async def check(ha_url: str) -> None:
         try:
             await ha.login()
             await ha.wait_until_running()
-            entries = await ha.entries("aiassist")
-            states = {entry["title"]: entry["state"] for entry in entries}
-            if not entries or any(state != "loaded" for state in states.values()):
+            states: dict[str, str] = {}
+            for _ in range(60):  # an entry reloads after its options change
+                states = {entry["title"]: entry["state"] for entry in await ha.entries("aiassist")}
+                if states and all(state == "loaded" for state in states.values()):
+                    break
+                await asyncio.sleep(0.5)
+            else:
                 raise RuntimeError(f"the AI Assist entry is not loaded: {states or 'no entry'}")
             log(f"check: AI Assist entries: {states}")
             agent = await _wait_for_agent(ha)
