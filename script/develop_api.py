@@ -16,6 +16,7 @@ Run with the Python of the Home Assistant being developed against (aiohttp comes
 import argparse
 import asyncio
 from collections.abc import Mapping
+import ipaddress
 import json
 from pathlib import Path
 import sys
@@ -393,8 +394,35 @@ async def check(ha_url: str) -> None:
             if state != "on":
                 raise RuntimeError(f"{light} is {state} after the turn, not on")
             log(f"check: {light} is on")
+            issues = (await ha.ws("repairs/list_issues"))["issues"]
+            if http_issues := [issue["issue_id"] for issue in issues if issue["domain"] == "http"]:
+                raise RuntimeError(f"Home Assistant reports HTTP configuration issues: {http_issues}")
+            log(f"check: no HTTP repair issue ({len(issues)} issues in all)")
+            if (listening := _listening_addresses(8123)) != {HOST}:
+                raise RuntimeError(f"Home Assistant listens on {sorted(listening)}, not on {HOST} only")
+            log(f"check: Home Assistant listens on {HOST} only")
         finally:
             await ha.close()
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local IPv4/IPv6 addresses with a socket listening on `port` (Linux's /proc/net)."""
+    addresses: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as rows:
+            for row in list(rows)[1:]:
+                local, state = row.split()[1], row.split()[3]
+                address, port_hex = local.split(":")
+                if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                    addresses.add(_proc_address(address))
+    return addresses
+
+
+def _proc_address(hex_address: str) -> str:
+    """An address as /proc/net prints it (little-endian words) in the usual notation."""
+    raw = bytes.fromhex(hex_address)
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(words))
 
 
 def main() -> None:
