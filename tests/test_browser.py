@@ -269,6 +269,13 @@ async def _first_ten_minutes(page: Page, ha: Any, develop: Develop) -> None:
     item = page.get_by_text(re.compile("vegetarian", re.IGNORECASE)).first
     await expect(item).to_be_visible()
     await shot(page, "10-memory-list")
+    # Ticking a memory off says how to forget it, and changes nothing.
+    await page.get_by_role("checkbox").first.click(force=True)  # its styled box takes the click
+    await expect(page.get_by_text(en["exceptions"]["memory_cannot_be_done"]["message"]).first).to_be_visible()
+    await shot(page, "10b-memory-tick")
+    assert [i["status"] for i in (await ha.ws("todo/item/list", entity_id=memory_list))["items"]] == [
+        "needs_action"
+    ]
     await item.click()
     await page.get_by_role("button", name="Delete item").click()
     await page.get_by_role("button", name="Delete", exact=True).click()
