@@ -15,6 +15,7 @@ from custom_components.aiassist.const import (
     CONF_PRESET,
     CONF_RECALL_BUDGET,
     CONF_TEMPERATURE,
+    CONF_TOOLS,
     DEFAULT_PROMPT,
     DOMAIN,
     PRESETS,
@@ -91,6 +92,7 @@ async def test_each_preset_fills_its_url_and_creates_an_entry_with_one_agent(
     assert agent.subentry_type == SUBENTRY_CONVERSATION
     assert agent.data[CONF_MODEL] == "llama3.1:8b"
     assert agent.data[CONF_LLM_HASS_API] == ["assist"]
+    assert agent.data[CONF_TOOLS] == ["weather"]
     assert agent.data[CONF_PROMPT] == DEFAULT_PROMPT
 
 
@@ -291,6 +293,7 @@ async def test_agent_can_be_added_with_its_own_settings(
             CONF_MODEL: "my-custom-model",
             CONF_PROMPT: "Talk like a pirate to {{ 'the kids' }}.",
             CONF_LLM_HASS_API: [],
+            CONF_TOOLS: ["weather"],
             CONF_TEMPERATURE: 1.2,
             CONF_MAX_TOKENS: 300.0,
             CONF_MAX_TOOL_ITERATIONS: 4.0,
@@ -306,6 +309,7 @@ async def test_agent_can_be_added_with_its_own_settings(
         CONF_MODEL: "my-custom-model",
         CONF_PROMPT: "Talk like a pirate to {{ 'the kids' }}.",
         CONF_LLM_HASS_API: [],
+        CONF_TOOLS: ["weather"],
         CONF_TEMPERATURE: 1.2,
         CONF_MAX_TOKENS: 300,
         CONF_MAX_TOOL_ITERATIONS: 4,

@@ -208,8 +208,13 @@ async def test_agent_without_home_control_gets_the_time_with_the_request(
     assert not hass.states.get(agent_id).attributes.get("supported_features")  # type: ignore[union-attr]
     await converse(hass, agent_id, "What day is it?")
     (request,) = model_server.chat_requests
-    # No home control: only the agent's own memory tools, and no entity context.
-    assert _tool_names(request) == {"aiassist__remember", "aiassist__search_memories", "aiassist__forget"}
+    # No home control: only AI Assist's own tools (memory, weather), and no entity context.
+    assert _tool_names(request) == {
+        "aiassist__remember",
+        "aiassist__search_memories",
+        "aiassist__forget",
+        "aiassist__weather_forecast",
+    }
     assert request["messages"][0]["content"].startswith(
         "You are a test assistant.\nYou have a long-term memory"
     )

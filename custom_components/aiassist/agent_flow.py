@@ -33,6 +33,7 @@ from .const import (
     CONF_RECALL_BUDGET,
     CONF_SATELLITES,
     CONF_TEMPERATURE,
+    CONF_TOOLS,
     DEFAULT_AGENT_NAME,
     DEFAULT_CONTINUATION_WINDOW,
     DEFAULT_MAX_TOKENS,
@@ -40,6 +41,7 @@ from .const import (
     DEFAULT_PROMPT,
     DEFAULT_RECALL_BUDGET,
     DEFAULT_TEMPERATURE,
+    TOOL_FAMILIES,
 )
 from .models import recommended_model
 from .runtime import AIAssistConfigEntry
@@ -56,6 +58,7 @@ def default_agent_options(model: str) -> dict[str, Any]:
         CONF_MODEL: model,
         CONF_PROMPT: DEFAULT_PROMPT,
         CONF_LLM_HASS_API: [llm.LLM_API_ASSIST],
+        CONF_TOOLS: list(TOOL_FAMILIES),
         CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
         CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
         CONF_MAX_TOOL_ITERATIONS: DEFAULT_MAX_TOOL_ITERATIONS,
@@ -107,7 +110,8 @@ class ConversationFlowHandler(ConfigSubentryFlow):
         if adding:
             suggested = {CONF_NAME: DEFAULT_AGENT_NAME, **default_agent_options(recommended_model(models))}
         else:
-            suggested = dict(previous)
+            # Agents made before a tool family existed have it on, as new agents do.
+            suggested = {CONF_TOOLS: list(TOOL_FAMILIES), **previous}
         names = {person_id: name for name, person_id in owners.items()}
         suggested[CONF_SATELLITES] = {
             names[person_id]: devices
@@ -148,6 +152,9 @@ def _agent_schema(hass: HomeAssistant, models: list[str], adding: bool, owners: 
             probatio.Optional(CONF_LLM_HASS_API): SelectSelector(
                 SelectSelectorConfig(options=apis, multiple=True)
             ),
+            probatio.Optional(CONF_TOOLS): SelectSelector(
+                SelectSelectorConfig(options=list(TOOL_FAMILIES), multiple=True, translation_key=CONF_TOOLS)
+            ),
             probatio.Required(CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE): _number(
                 0, 2, 0.05, slider=True
             ),
@@ -170,11 +177,12 @@ def _number(low: float, high: float, step: float = 1, slider: bool = False) -> N
 
 
 def _clean_agent_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Store numbers as the types the agent uses, and an empty API list when none is picked."""
+    """Store numbers as the types the agent uses, and empty lists when no API or tools are picked."""
     options = {key: value for key, value in user_input.items() if key != CONF_SATELLITES}
     options[CONF_MODEL] = str(options[CONF_MODEL]).strip()
     options[CONF_PROMPT] = options.get(CONF_PROMPT) or ""
     options[CONF_LLM_HASS_API] = list(options.get(CONF_LLM_HASS_API) or [])
+    options[CONF_TOOLS] = list(options.get(CONF_TOOLS) or [])
     options[CONF_TEMPERATURE] = float(options[CONF_TEMPERATURE])
     for key in (CONF_MAX_TOKENS, CONF_MAX_TOOL_ITERATIONS, CONF_RECALL_BUDGET, CONF_CONTINUATION_WINDOW):
         options[key] = int(options[key])

@@ -17,6 +17,8 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, CONF_MODEL, CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -29,8 +31,13 @@ from .agent_flow import ConversationFlowHandler, default_agent_options, model_se
 from .api import AIServiceError, async_create_client, async_list_models, normalize_url
 from .const import (
     CONF_EMBEDDING_MODEL,
+    CONF_FORECAST_URL,
+    CONF_GEOCODING_URL,
     CONF_PRESET,
+    CONF_WEATHER_ENTITY,
     DEFAULT_AGENT_NAME,
+    DEFAULT_FORECAST_URL,
+    DEFAULT_GEOCODING_URL,
     DOMAIN,
     LOGGER,
     PRESET_CUSTOM,
@@ -60,6 +67,10 @@ _PRESET_SCHEMA = probatio.Schema(
     }
 )
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_WEATHER_ENTITY = EntitySelector(EntitySelectorConfig(domain="weather"))
+_OPEN_METEO_URLS = {CONF_GEOCODING_URL: DEFAULT_GEOCODING_URL, CONF_FORECAST_URL: DEFAULT_FORECAST_URL}
+_OPTION_KEYS = frozenset({CONF_EMBEDDING_MODEL, CONF_WEATHER_ENTITY, *_OPEN_METEO_URLS})
 
 
 def _connection_schema(key_required: bool) -> probatio.Schema:
@@ -244,29 +255,57 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class AIAssistOptionsFlow(OptionsFlow):
-    """The service's memory settings: which model embeds memories for search by meaning."""
+    """The service's settings: the memory's embedding model, the weather tools' sources."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick an embedding model, or none (search by words alone)."""
+        """Pick an embedding model (or none: search by words), a weather entity, Open-Meteo's servers."""
         entry: AIAssistConfigEntry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         errors: dict[str, str] = {}
         if user_input is not None:
+            weather, errors = _weather_options(user_input)
+            # Options this form does not show are kept; those it shows are as submitted.
+            options = {
+                key: value for key, value in entry.options.items() if key not in _OPTION_KEYS
+            } | weather
             model = str(user_input.get(CONF_EMBEDDING_MODEL) or "").strip()
-            if not model:
-                return self.async_create_entry(data={})
-            try:
-                await Embedder(entry.runtime_data.coordinator.client, model).async_embed(["test"])
-            except AIServiceError as err:
-                LOGGER.debug("Embedding model %s does not work: %s", model, err.detail)
-                errors[CONF_EMBEDDING_MODEL] = "embedding_failed"
-            else:
-                return self.async_create_entry(data={CONF_EMBEDDING_MODEL: model})
+            if model:
+                try:
+                    await Embedder(entry.runtime_data.coordinator.client, model).async_embed(["test"])
+                except AIServiceError as err:
+                    LOGGER.debug("Embedding model %s does not work: %s", model, err.detail)
+                    errors[CONF_EMBEDDING_MODEL] = "embedding_failed"
+                options[CONF_EMBEDDING_MODEL] = model
+            if not errors:
+                return self.async_create_entry(data=options)
         models = entry.runtime_data.coordinator.data or []
-        schema = probatio.Schema({probatio.Optional(CONF_EMBEDDING_MODEL): model_selector(models)})
+        schema = probatio.Schema(
+            {
+                probatio.Optional(CONF_EMBEDDING_MODEL): model_selector(models),
+                probatio.Optional(CONF_WEATHER_ENTITY): _WEATHER_ENTITY,
+                probatio.Optional(CONF_GEOCODING_URL): _URL,
+                probatio.Optional(CONF_FORECAST_URL): _URL,
+            }
+        )
+        suggested = user_input or _OPEN_METEO_URLS | dict(entry.options)
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input or dict(entry.options)),
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
         )
+
+
+def _weather_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The weather options as stored (defaults left out), or the fields' errors."""
+    options: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if entity_id := user_input.get(CONF_WEATHER_ENTITY):
+        options[CONF_WEATHER_ENTITY] = entity_id
+    for key, default in _OPEN_METEO_URLS.items():
+        url = str(user_input.get(key) or "").strip().rstrip("/")
+        if url and not _url_is_valid(url):
+            errors[key] = "invalid_url"
+        elif url and url != default:
+            options[key] = url
+    return options, errors

@@ -65,3 +65,15 @@ DEFAULT_RECALL_BUDGET: Final = 400
 DEFAULT_CONTINUATION_WINDOW: Final = 5
 # Learning waits until a conversation has been quiet this long.
 LEARN_AFTER_IDLE: Final = 600.0
+
+# Agent option: the families of AI Assist's own tools the agent offers (all by default).
+CONF_TOOLS: Final = "tools"
+TOOLS_WEATHER: Final = "weather"
+TOOL_FAMILIES: Final = (TOOLS_WEATHER,)
+
+# Entry options for the weather tools: the default weather entity and Open-Meteo's servers.
+CONF_WEATHER_ENTITY: Final = "weather_entity"
+CONF_GEOCODING_URL: Final = "geocoding_url"
+CONF_FORECAST_URL: Final = "forecast_url"
+DEFAULT_GEOCODING_URL: Final = "https://geocoding-api.open-meteo.com"
+DEFAULT_FORECAST_URL: Final = "https://api.open-meteo.com"

@@ -16,11 +16,13 @@ from .const import (
     CONF_LEARN,
     CONF_RECALL_BUDGET,
     CONF_SATELLITES,
+    CONF_TOOLS,
     DEFAULT_CONTINUATION_WINDOW,
     DEFAULT_RECALL_BUDGET,
     DOMAIN,
     LOGGER,
     SUBENTRY_CONVERSATION,
+    TOOL_FAMILIES,
 )
 from .context import Recall, async_build_context
 from .entity import AIAssistEntity
@@ -81,6 +83,8 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             runtime.memory,
             speaker,
             chat_log.conversation_id,
+            options.get(CONF_TOOLS, TOOL_FAMILIES),
+            self.entry.options,
         )
         try:
             await chat_log.async_provide_llm_data(

@@ -1,15 +1,17 @@
-"""The tools an agent offers: the LLM APIs the user picked, plus AI Assist's own memory."""
+"""The tools an agent offers: the LLM APIs the user picked, plus AI Assist's memory and own tools."""
 
-from dataclasses import dataclass
-from typing import override
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, override
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import llm
 
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER, TOOL_FAMILIES
 from .memory import SOURCE_CONVERSATION, MemoryStore
 from .memory.tools import MEMORY_PROMPT, memory_tools
 from .speaker import Speaker
+from .tools import family_tools
 
 
 @dataclass(slots=True, kw_only=True)
@@ -20,10 +22,12 @@ class AgentAPI(llm.API):
     store: MemoryStore
     speaker: Speaker
     source: str
+    families: Collection[str] = TOOL_FAMILIES
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @override
     async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
-        """Merge the picked APIs (honouring what the user exposed) with the memory tools."""
+        """Merge the picked APIs (honouring what the user exposed) with the memory and own tools."""
         tools: list[llm.Tool] = []
         prompts: list[str] = []
         serializer = None
@@ -38,6 +42,7 @@ class AgentAPI(llm.API):
             serializer = picked.custom_serializer
         tools.extend(memory_tools(self.store, self.speaker, self.source))
         prompts.append(MEMORY_PROMPT)
+        tools.extend(family_tools(self.families, self.settings))
         return llm.APIInstance(
             api=self,
             api_prompt="\n".join(prompt for prompt in prompts if prompt),
@@ -48,9 +53,15 @@ class AgentAPI(llm.API):
 
 
 def agent_api(
-    hass: HomeAssistant, api_ids: list[str], store: MemoryStore, speaker: Speaker, conversation_id: str
+    hass: HomeAssistant,
+    api_ids: list[str],
+    store: MemoryStore,
+    speaker: Speaker,
+    conversation_id: str,
+    families: Collection[str] = TOOL_FAMILIES,
+    settings: Mapping[str, Any] | None = None,
 ) -> AgentAPI:
-    """The API of one turn."""
+    """The API of one turn: `families` from the agent's options, `settings` the entry's options."""
     return AgentAPI(
         hass=hass,
         id=f"{DOMAIN}-agent",
@@ -59,4 +70,6 @@ def agent_api(
         store=store,
         speaker=speaker,
         source=f"{SOURCE_CONVERSATION} {conversation_id}",
+        families=families,
+        settings=settings or {},
     )
