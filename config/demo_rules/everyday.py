@@ -27,10 +27,30 @@ _WEATHER = re.compile(
 _WEATHER_TOOL_SUFFIXES = ("weather", "get_forecast", "get_forecasts", "GetWeather")
 
 
+# AI Assist's own forecast tool: `when` and `place` read off the sentence.
+_FORECAST_TOOL = "weather_forecast"
+_WHEN = (
+    (re.compile(r"tonight|今晚", re.IGNORECASE), "tonight"),
+    (re.compile(r"tomorrow|明天", re.IGNORECASE), "tomorrow"),
+    (re.compile(r"weekend|周末", re.IGNORECASE), "weekend"),
+    (re.compile(r"this week|next days|这周|本周", re.IGNORECASE), "week"),
+    (re.compile(r"today|今天", re.IGNORECASE), "today"),
+    (re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE), ""),
+)
+_PLACE = re.compile(
+    r"\b(?:in|at|for)\s+([A-Z][\w' -]*?)(?:\s+(?:on|this|next|tomorrow|today|tonight)\b|[?.!]|$)"
+    r"|^(?!明天|今天|今晚|周末)([\u4e00-\u9fff]{2,4}?)(?:明天|今天|今晚|周末)?(?:的)?天气"
+)
+
+
 def weather(turn: Turn) -> Reply | None:
-    """The weather, from a weather tool if one is offered, else GetLiveContext's weather entity."""
+    """The weather, from AI Assist's forecast tool or another weather tool, else GetLiveContext."""
     if not _WEATHER.search(turn.said):
         return None
+    if outcome := turn.outcome(_FORECAST_TOOL):
+        return _forecast_report(turn, outcome)
+    if forecast := turn.tool(_FORECAST_TOOL):
+        return turn.call(forecast, **_forecast_arguments(turn.said))
     for outcome in turn.outcomes:
         if outcome.name.endswith(_WEATHER_TOOL_SUFFIXES) or outcome.name.endswith("GetLiveContext"):
             return _weather_report(turn, outcome)
@@ -43,6 +63,31 @@ def weather(turn: Turn) -> Reply | None:
     if live := turn.tool("GetLiveContext"):
         return turn.call(live, domain="weather")
     return None
+
+
+def _forecast_arguments(said: str) -> dict[str, str]:
+    arguments: dict[str, str] = {}
+    for pattern, when in _WHEN:
+        if match := pattern.search(said):
+            arguments["when"] = when or match.group(0).lower()
+            break
+    if place := _PLACE.search(said):
+        arguments["place"] = (place.group(1) or place.group(2)).strip()
+    return arguments
+
+
+def _forecast_report(turn: Turn, outcome: Outcome) -> Reply:
+    if outcome.failed:
+        return turn.say(f"Sorry, {outcome.error}", f"抱歉，{outcome.error}")
+    data = outcome.data if isinstance(outcome.data, dict) else {}
+    lines = [str(line) for line in data.get("forecast", [])][:2]
+    where = str(data.get("place", ""))
+    text = "; ".join(lines) or "no forecast"
+    answer = f"{where}: {text}." if where else f"{text}."
+    if re.search(r"rain|umbrella|下雨|伞", turn.said, re.IGNORECASE):
+        wet = re.search(r"rain|shower|drizzle", text, re.IGNORECASE) and "unlikely" not in text
+        answer += " Take an umbrella." if wet else " No umbrella needed."
+    return turn.say(answer, answer)
 
 
 def _weather_arguments(turn: Turn, function: dict[str, Any]) -> dict[str, Any] | None:
