@@ -208,12 +208,15 @@ async def test_agent_without_home_control_gets_the_time_with_the_request(
     assert not hass.states.get(agent_id).attributes.get("supported_features")  # type: ignore[union-attr]
     await converse(hass, agent_id, "What day is it?")
     (request,) = model_server.chat_requests
-    # No home control: only AI Assist's own tools (memory, weather), and no entity context.
+    # No home control: only AI Assist's own tools (memory, weather, shopping), and no entity context.
     assert _tool_names(request) == {
         "aiassist__remember",
         "aiassist__search_memories",
         "aiassist__forget",
         "aiassist__weather_forecast",
+        "aiassist__shopping_list",
+        "aiassist__shopping_add",
+        "aiassist__shopping_edit",
     }
     assert request["messages"][0]["content"].startswith(
         "You are a test assistant.\nYou have a long-term memory"

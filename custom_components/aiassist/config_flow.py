@@ -16,6 +16,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY, CONF_MODEL, CONF_URL
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
@@ -34,6 +35,7 @@ from .const import (
     CONF_FORECAST_URL,
     CONF_GEOCODING_URL,
     CONF_PRESET,
+    CONF_SHOPPING_LIST,
     CONF_WEATHER_ENTITY,
     DEFAULT_AGENT_NAME,
     DEFAULT_FORECAST_URL,
@@ -70,7 +72,7 @@ _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _WEATHER_ENTITY = EntitySelector(EntitySelectorConfig(domain="weather"))
 _OPEN_METEO_URLS = {CONF_GEOCODING_URL: DEFAULT_GEOCODING_URL, CONF_FORECAST_URL: DEFAULT_FORECAST_URL}
-_OPTION_KEYS = frozenset({CONF_EMBEDDING_MODEL, CONF_WEATHER_ENTITY, *_OPEN_METEO_URLS})
+_OPTION_KEYS = frozenset({CONF_EMBEDDING_MODEL, CONF_WEATHER_ENTITY, CONF_SHOPPING_LIST, *_OPEN_METEO_URLS})
 
 
 def _connection_schema(key_required: bool) -> probatio.Schema:
@@ -255,10 +257,10 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class AIAssistOptionsFlow(OptionsFlow):
-    """The service's settings: the memory's embedding model, the weather tools' sources."""
+    """The service's settings: the memory's embedding model, the weather tools' sources, the shopping list."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick an embedding model (or none: search by words), a weather entity, Open-Meteo's servers."""
+        """Pick an embedding model (or none: by words), a weather entity, Open-Meteo, the shopping list."""
         entry: AIAssistConfigEntry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
@@ -269,6 +271,8 @@ class AIAssistOptionsFlow(OptionsFlow):
             options = {
                 key: value for key, value in entry.options.items() if key not in _OPTION_KEYS
             } | weather
+            if shopping_list := user_input.get(CONF_SHOPPING_LIST):
+                options[CONF_SHOPPING_LIST] = shopping_list
             model = str(user_input.get(CONF_EMBEDDING_MODEL) or "").strip()
             if model:
                 try:
@@ -286,6 +290,7 @@ class AIAssistOptionsFlow(OptionsFlow):
                 probatio.Optional(CONF_WEATHER_ENTITY): _WEATHER_ENTITY,
                 probatio.Optional(CONF_GEOCODING_URL): _URL,
                 probatio.Optional(CONF_FORECAST_URL): _URL,
+                probatio.Optional(CONF_SHOPPING_LIST): _shopping_list_selector(self.hass),
             }
         )
         suggested = user_input or _OPEN_METEO_URLS | dict(entry.options)
@@ -309,3 +314,13 @@ def _weather_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dic
         elif url and url != default:
             options[key] = url
     return options, errors
+
+
+def _shopping_list_selector(hass: HomeAssistant) -> EntitySelector:
+    """Any to-do list but AI Assist's own (memories and reminders are private)."""
+    ours = [
+        entry.entity_id
+        for entry in er.async_get(hass).entities.values()
+        if entry.platform == DOMAIN and entry.domain == "todo"
+    ]
+    return EntitySelector(EntitySelectorConfig(domain="todo", exclude_entities=ours))

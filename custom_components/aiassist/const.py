@@ -69,7 +69,8 @@ LEARN_AFTER_IDLE: Final = 600.0
 # Agent option: the families of AI Assist's own tools the agent offers (all by default).
 CONF_TOOLS: Final = "tools"
 TOOLS_WEATHER: Final = "weather"
-TOOL_FAMILIES: Final = (TOOLS_WEATHER,)
+TOOLS_SHOPPING: Final = "shopping"
+TOOL_FAMILIES: Final = (TOOLS_WEATHER, TOOLS_SHOPPING)
 
 # Entry options for the weather tools: the default weather entity and Open-Meteo's servers.
 CONF_WEATHER_ENTITY: Final = "weather_entity"
@@ -77,3 +78,6 @@ CONF_GEOCODING_URL: Final = "geocoding_url"
 CONF_FORECAST_URL: Final = "forecast_url"
 DEFAULT_GEOCODING_URL: Final = "https://geocoding-api.open-meteo.com"
 DEFAULT_FORECAST_URL: Final = "https://api.open-meteo.com"
+
+# Entry option for the shopping tools: the list meant when none is named.
+CONF_SHOPPING_LIST: Final = "shopping_list"

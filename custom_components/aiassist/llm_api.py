@@ -42,7 +42,7 @@ class AgentAPI(llm.API):
             serializer = picked.custom_serializer
         tools.extend(memory_tools(self.store, self.speaker, self.source))
         prompts.append(MEMORY_PROMPT)
-        tools.extend(family_tools(self.families, self.settings))
+        tools.extend(family_tools(self.families, self.settings, self.store, self.speaker))
         return llm.APIInstance(
             api=self,
             api_prompt="\n".join(prompt for prompt in prompts if prompt),
