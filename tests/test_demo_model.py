@@ -294,7 +294,7 @@ async def test_shopping_list_weather_and_time(hass: HomeAssistant, agent_id: str
     await hass.async_block_till_done()
 
     assert await say(hass, agent_id, "Add milk and eggs to the shopping list") == (
-        "I added milk and eggs to the Shopping list."
+        "I added milk and eggs to the Shopping list; it has 2 things on it now."
     )
     items = await hass.services.async_call(
         "todo", "get_items", {"entity_id": "todo.shopping_list"}, blocking=True, return_response=True

@@ -174,6 +174,13 @@ def add_to_list(turn: Turn) -> Reply | None:
     else:
         return None
     items = [item.strip() for item in re.split(r",\s*|\s+and\s+|、|和", said) if item.strip()]
+    if outcome := turn.outcome("shopping_add"):
+        return _shopping_report(turn, outcome, items)
+    if tool := turn.tool("shopping_add"):
+        # AI Assist's own shopping tool: every item in one call, merged with what is on the list.
+        named = [word for word in list_words if word not in ("shopping", "list", "the", "my")]
+        written = [item[:1].upper() + item[1:] for item in items]  # as a model writes list items
+        return turn.call(tool, items=written, **({"list": " ".join(named)} if named else {}))
     if outcomes := turn.outcomes_of("HassListAddItem") + turn.outcomes_of("HassShoppingListAddItem"):
         added = [o.arguments.get("item", "") for o in outcomes if not o.failed]
         name = outcomes[0].arguments.get("name", "shopping list")
@@ -191,6 +198,18 @@ def add_to_list(turn: Turn) -> Reply | None:
     if tool := turn.tool("HassShoppingListAddItem"):
         return Reply(calls=tuple(Call(tool, {"item": item}) for item in items))
     return None
+
+
+def _shopping_report(turn: Turn, outcome: Outcome, items: list[str]) -> Reply:
+    if outcome.failed:
+        return turn.say(f"Sorry, I couldn't add that: {outcome.error}", f"抱歉，没能加上：{outcome.error}")
+    data = outcome.data if isinstance(outcome.data, dict) else {}
+    name, count = data.get("list", "shopping list"), data.get("count")
+    text = f"I added {join(items)} to the {name}"
+    text_zh = f"已把{join(items, True)}加到{name}"
+    if isinstance(count, int):
+        text, text_zh = f"{text}; it has {count} things on it now", f"{text_zh}，现在共有{count}样"
+    return turn.say(f"{text}.", f"{text_zh}。")
 
 
 _TIMER = re.compile(r"\btimer\b|计时|定时|倒计时", re.IGNORECASE)
