@@ -7,7 +7,7 @@ puts its own `testing_config/custom_components` on sys.path when it builds `hass
 
 import asyncio
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import gc
 from typing import Any
 
@@ -23,10 +23,12 @@ from custom_components.aiassist.const import (
     SUBENTRY_CONVERSATION,
 )
 from homeassistant.components import conversation
+from homeassistant.components.assist_satellite import SatelliteBusyError
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CONF_PROMPT, CONF_URL
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er, llm
 from homeassistant.setup import async_setup_component
 
@@ -214,3 +216,44 @@ async def people(hass: HomeAssistant) -> People:
     assert await async_setup_component(hass, "person", config)
     await hass.async_block_till_done()
     return People(anna_user=anna_user)
+
+
+KITCHEN_SATELLITE = "assist_satellite.kitchen"
+BEDROOM_SATELLITE = "assist_satellite.bedroom"
+
+
+@dataclass
+class Satellites:
+    """What the home's satellites announced; `busy` refusals to come, `broken` ones cannot speak."""
+
+    home: Home
+    said: list[tuple[str, str]] = field(default_factory=list)
+    busy: int = 0
+    broken: set[str] = field(default_factory=set)
+
+
+@pytest.fixture
+async def announcing(hass: HomeAssistant, home: Home) -> Satellites:
+    """An assist_satellite entity on each satellite device, and their announce action."""
+    entities = er.async_get(hass)
+    for entity_id, device in (
+        (KITCHEN_SATELLITE, home.kitchen_satellite),
+        (BEDROOM_SATELLITE, home.bedroom_satellite),
+    ):
+        name = entity_id.split(".")[1]
+        entities.async_get_or_create(
+            "assist_satellite", "test", name, device_id=device, suggested_object_id=name
+        )
+        hass.states.async_set(entity_id, "idle")
+    satellites = Satellites(home)
+
+    async def announce(call: ServiceCall) -> None:
+        if satellites.busy:
+            satellites.busy -= 1
+            raise SatelliteBusyError
+        if call.data["entity_id"] in satellites.broken:
+            raise HomeAssistantError("Satellite is not connected")
+        satellites.said.append((call.data["entity_id"], call.data["message"]))
+
+    hass.services.async_register("assist_satellite", "announce", announce)
+    return satellites

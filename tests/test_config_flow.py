@@ -92,7 +92,7 @@ async def test_each_preset_fills_its_url_and_creates_an_entry_with_one_agent(
     assert agent.subentry_type == SUBENTRY_CONVERSATION
     assert agent.data[CONF_MODEL] == "llama3.1:8b"
     assert agent.data[CONF_LLM_HASS_API] == ["assist"]
-    assert agent.data[CONF_TOOLS] == ["weather", "shopping"]
+    assert agent.data[CONF_TOOLS] == ["weather", "shopping", "reminders"]
     assert agent.data[CONF_PROMPT] == DEFAULT_PROMPT
 
 

@@ -208,7 +208,7 @@ async def test_agent_without_home_control_gets_the_time_with_the_request(
     assert not hass.states.get(agent_id).attributes.get("supported_features")  # type: ignore[union-attr]
     await converse(hass, agent_id, "What day is it?")
     (request,) = model_server.chat_requests
-    # No home control: only AI Assist's own tools (memory, weather, shopping), and no entity context.
+    # No home control: only AI Assist's own tools (memory, weather, shopping, reminders), no entity context.
     assert _tool_names(request) == {
         "aiassist__remember",
         "aiassist__search_memories",
@@ -217,6 +217,10 @@ async def test_agent_without_home_control_gets_the_time_with_the_request(
         "aiassist__shopping_list",
         "aiassist__shopping_add",
         "aiassist__shopping_edit",
+        "aiassist__set_reminder",
+        "aiassist__list_reminders",
+        "aiassist__cancel_reminder",
+        "aiassist__snooze_reminder",
     }
     assert request["messages"][0]["content"].startswith(
         "You are a test assistant.\nYou have a long-term memory"

@@ -418,4 +418,4 @@ async def test_an_agent_from_before_the_tools_option_has_them_on(
         for key in result["data_schema"].schema
         if key.description and "suggested_value" in key.description
     }
-    assert suggested[CONF_TOOLS] == ["weather", "shopping"]
+    assert suggested[CONF_TOOLS] == ["weather", "shopping", "reminders"]

@@ -1,16 +1,20 @@
 """AI Assist: an LLM voice assistant with memory on any OpenAI-compatible service."""
 
+from datetime import timedelta
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_EMBEDDING_MODEL, DOMAIN
+from .const import CONF_EMBEDDING_MODEL, CONF_REMINDER_MISSED_AGE, DEFAULT_REMINDER_MISSED_AGE, DOMAIN
 from .coordinator import AIAssistCoordinator
 from .learning import Learner
 from .memory import MemoryStore, async_remove_memory
 from .memory.embeddings import Embedder
 from .recent import RecentConversations, async_remove_recent
+from .reminders import ReminderDelivery, ReminderStore, async_remove_reminders
 from .runtime import AIAssistConfigEntry, AIAssistRuntime
 from .services import async_setup_services
 from .speaker import SpeakerResolver
@@ -36,11 +40,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> 
     await recent.async_load()
     learner = Learner(hass, coordinator, memory)
     entry.async_on_unload(learner.async_stop)
-    entry.runtime_data = AIAssistRuntime(coordinator, memory, recent, SpeakerResolver(), learner)
+    reminders = ReminderStore(hass, entry.entry_id, ReminderDelivery(hass, lambda: entry.options))
+    await reminders.async_load()
+    entry.runtime_data = AIAssistRuntime(coordinator, memory, recent, SpeakerResolver(), learner, reminders)
     if memory.embedder is not None:
         entry.async_create_background_task(hass, memory.async_backfill_vectors(), "aiassist embed memories")
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
+    missed_age = timedelta(
+        minutes=float(entry.options.get(CONF_REMINDER_MISSED_AGE, DEFAULT_REMINDER_MISSED_AGE))
+    )
+
+    async def start_reminders(_: HomeAssistant) -> None:
+        """Satellites connect during start-up: reminders missed while down are said once it is done."""
+        await reminders.async_start(missed_age)
+
+    entry.async_on_unload(async_at_started(hass, start_reminders))
     return True
 
 
@@ -50,13 +65,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) ->
         return False
     await entry.runtime_data.memory.async_unload()
     await entry.runtime_data.recent.async_unload()
+    await entry.runtime_data.reminders.async_unload()
     return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> None:
-    """Delete what the removed service remembered: memories, their vectors, recent conversations."""
+    """Delete what the removed service kept: memories, their vectors, recent conversations, reminders."""
     await async_remove_memory(hass, entry.entry_id)
     await async_remove_recent(hass, entry.entry_id)
+    await async_remove_reminders(hass, entry.entry_id)
 
 
 async def _async_reload_on_update(hass: HomeAssistant, entry: AIAssistConfigEntry) -> None:

@@ -20,6 +20,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -35,11 +38,14 @@ from .const import (
     CONF_FORECAST_URL,
     CONF_GEOCODING_URL,
     CONF_PRESET,
+    CONF_REMINDER_FALLBACK,
+    CONF_REMINDER_MISSED_AGE,
     CONF_SHOPPING_LIST,
     CONF_WEATHER_ENTITY,
     DEFAULT_AGENT_NAME,
     DEFAULT_FORECAST_URL,
     DEFAULT_GEOCODING_URL,
+    DEFAULT_REMINDER_MISSED_AGE,
     DOMAIN,
     LOGGER,
     PRESET_CUSTOM,
@@ -71,8 +77,23 @@ _PRESET_SCHEMA = probatio.Schema(
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _WEATHER_ENTITY = EntitySelector(EntitySelectorConfig(domain="weather"))
+_REMINDER_FALLBACK = EntitySelector(
+    EntitySelectorConfig(domain=["assist_satellite", "media_player", "notify"])
+)
+_MINUTES = NumberSelector(
+    NumberSelectorConfig(min=0, max=1440, step=5, unit_of_measurement="min", mode=NumberSelectorMode.BOX)
+)
 _OPEN_METEO_URLS = {CONF_GEOCODING_URL: DEFAULT_GEOCODING_URL, CONF_FORECAST_URL: DEFAULT_FORECAST_URL}
-_OPTION_KEYS = frozenset({CONF_EMBEDDING_MODEL, CONF_WEATHER_ENTITY, CONF_SHOPPING_LIST, *_OPEN_METEO_URLS})
+_OPTION_KEYS = frozenset(
+    {
+        CONF_EMBEDDING_MODEL,
+        CONF_WEATHER_ENTITY,
+        CONF_SHOPPING_LIST,
+        *_OPEN_METEO_URLS,
+        CONF_REMINDER_FALLBACK,
+        CONF_REMINDER_MISSED_AGE,
+    }
+)
 
 
 def _connection_schema(key_required: bool) -> probatio.Schema:
@@ -257,10 +278,10 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class AIAssistOptionsFlow(OptionsFlow):
-    """The service's settings: the memory's embedding model, the weather tools' sources, the shopping list."""
+    """The service's settings: embedding model, weather sources, shopping list, reminders' fallback."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick an embedding model (or none: by words), a weather entity, Open-Meteo, the shopping list."""
+        """Pick an embedding model (or none: by words), weather and shopping defaults, reminders' fallback."""
         entry: AIAssistConfigEntry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
@@ -268,9 +289,11 @@ class AIAssistOptionsFlow(OptionsFlow):
         if user_input is not None:
             weather, errors = _weather_options(user_input)
             # Options this form does not show are kept; those it shows are as submitted.
-            options = {
-                key: value for key, value in entry.options.items() if key not in _OPTION_KEYS
-            } | weather
+            options = (
+                {key: value for key, value in entry.options.items() if key not in _OPTION_KEYS}
+                | weather
+                | _reminder_options(user_input)
+            )
             if shopping_list := user_input.get(CONF_SHOPPING_LIST):
                 options[CONF_SHOPPING_LIST] = shopping_list
             model = str(user_input.get(CONF_EMBEDDING_MODEL) or "").strip()
@@ -291,6 +314,8 @@ class AIAssistOptionsFlow(OptionsFlow):
                 probatio.Optional(CONF_GEOCODING_URL): _URL,
                 probatio.Optional(CONF_FORECAST_URL): _URL,
                 probatio.Optional(CONF_SHOPPING_LIST): _shopping_list_selector(self.hass),
+                probatio.Optional(CONF_REMINDER_FALLBACK): _REMINDER_FALLBACK,
+                probatio.Optional(CONF_REMINDER_MISSED_AGE, default=DEFAULT_REMINDER_MISSED_AGE): _MINUTES,
             }
         )
         suggested = user_input or _OPEN_METEO_URLS | dict(entry.options)
@@ -324,3 +349,14 @@ def _shopping_list_selector(hass: HomeAssistant) -> EntitySelector:
         if entry.platform == DOMAIN and entry.domain == "todo"
     ]
     return EntitySelector(EntitySelectorConfig(domain="todo", exclude_entities=ours))
+
+
+def _reminder_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The reminder options as stored: the fallback when one is picked, an age other than the default."""
+    options: dict[str, Any] = {}
+    if fallback := user_input.get(CONF_REMINDER_FALLBACK):
+        options[CONF_REMINDER_FALLBACK] = fallback
+    age = int(user_input.get(CONF_REMINDER_MISSED_AGE, DEFAULT_REMINDER_MISSED_AGE))
+    if age != DEFAULT_REMINDER_MISSED_AGE:
+        options[CONF_REMINDER_MISSED_AGE] = age
+    return options

@@ -70,7 +70,8 @@ LEARN_AFTER_IDLE: Final = 600.0
 CONF_TOOLS: Final = "tools"
 TOOLS_WEATHER: Final = "weather"
 TOOLS_SHOPPING: Final = "shopping"
-TOOL_FAMILIES: Final = (TOOLS_WEATHER, TOOLS_SHOPPING)
+TOOLS_REMINDERS: Final = "reminders"
+TOOL_FAMILIES: Final = (TOOLS_WEATHER, TOOLS_SHOPPING, TOOLS_REMINDERS)
 
 # Entry options for the weather tools: the default weather entity and Open-Meteo's servers.
 CONF_WEATHER_ENTITY: Final = "weather_entity"
@@ -81,3 +82,9 @@ DEFAULT_FORECAST_URL: Final = "https://api.open-meteo.com"
 
 # Entry option for the shopping tools: the list meant when none is named.
 CONF_SHOPPING_LIST: Final = "shopping_list"
+
+# Entry options for reminders: where they are said when their satellite cannot, and how late
+# one missed while Home Assistant was down is still said at start-up (minutes).
+CONF_REMINDER_FALLBACK: Final = "reminder_fallback"
+CONF_REMINDER_MISSED_AGE: Final = "reminder_missed_age"
+DEFAULT_REMINDER_MISSED_AGE: Final = 120

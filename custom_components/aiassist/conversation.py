@@ -85,6 +85,7 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             chat_log.conversation_id,
             options.get(CONF_TOOLS, TOOL_FAMILIES),
             self.entry.options,
+            runtime.reminders,
         )
         try:
             await chat_log.async_provide_llm_data(

@@ -10,6 +10,7 @@ from homeassistant.helpers import llm
 from .const import DOMAIN, LOGGER, TOOL_FAMILIES
 from .memory import SOURCE_CONVERSATION, MemoryStore
 from .memory.tools import MEMORY_PROMPT, memory_tools
+from .reminders import ReminderStore
 from .speaker import Speaker
 from .tools import family_tools
 
@@ -24,6 +25,7 @@ class AgentAPI(llm.API):
     source: str
     families: Collection[str] = TOOL_FAMILIES
     settings: Mapping[str, Any] = field(default_factory=dict)
+    reminders: ReminderStore | None = None
 
     @override
     async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
@@ -42,7 +44,7 @@ class AgentAPI(llm.API):
             serializer = picked.custom_serializer
         tools.extend(memory_tools(self.store, self.speaker, self.source))
         prompts.append(MEMORY_PROMPT)
-        tools.extend(family_tools(self.families, self.settings, self.store, self.speaker))
+        tools.extend(family_tools(self.families, self.settings, self.store, self.speaker, self.reminders))
         return llm.APIInstance(
             api=self,
             api_prompt="\n".join(prompt for prompt in prompts if prompt),
@@ -60,6 +62,7 @@ def agent_api(
     conversation_id: str,
     families: Collection[str] = TOOL_FAMILIES,
     settings: Mapping[str, Any] | None = None,
+    reminders: ReminderStore | None = None,
 ) -> AgentAPI:
     """The API of one turn: `families` from the agent's options, `settings` the entry's options."""
     return AgentAPI(
@@ -72,4 +75,5 @@ def agent_api(
         source=f"{SOURCE_CONVERSATION} {conversation_id}",
         families=families,
         settings=settings or {},
+        reminders=reminders,
     )

@@ -1,4 +1,4 @@
-"""What a loaded AI Assist entry holds: the service's state, the memory, the recent turns."""
+"""What a loaded AI Assist entry holds: the service's state, the memory, the recent turns, the reminders."""
 
 from dataclasses import dataclass
 
@@ -8,6 +8,7 @@ from .coordinator import AIAssistCoordinator
 from .learning import Learner
 from .memory import MemoryStore
 from .recent import RecentConversations
+from .reminders import ReminderStore
 from .speaker import SpeakerResolver
 
 
@@ -20,6 +21,7 @@ class AIAssistRuntime:
     recent: RecentConversations
     speakers: SpeakerResolver
     learner: Learner
+    reminders: ReminderStore
 
 
 type AIAssistConfigEntry = ConfigEntry[AIAssistRuntime]

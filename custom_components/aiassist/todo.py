@@ -24,6 +24,7 @@ from homeassistant.helpers.event import async_track_state_added_domain
 from .const import DOMAIN
 from .memory import HOUSEHOLD, SOURCE_TODO, MemoryStore
 from .memory.describe import MemoryDescriber
+from .reminders.todo import async_setup_reminder_lists
 from .runtime import AIAssistConfigEntry
 from .speaker import people, person_of
 
@@ -71,6 +72,7 @@ async def async_setup_entry(
 
     entry.async_on_unload(async_track_state_added_domain(hass, "person", person_added))
     entry.async_on_unload(hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, config_changed))
+    await async_setup_reminder_lists(hass, entry, async_add_entities)
 
 
 class MemoryList(TodoListEntity):
