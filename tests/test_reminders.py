@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.aiassist.reminders import delivery
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
@@ -57,6 +57,14 @@ async def satellites(
 
 
 @pytest.fixture
+def events(hass: HomeAssistant) -> list[Event]:
+    """The aiassist_reminder events fired, for automations."""
+    fired: list[Event] = []
+    hass.bus.async_listen("aiassist_reminder", fired.append)
+    return fired
+
+
+@pytest.fixture
 def agent(hass: HomeAssistant, satellites: Satellites) -> str:
     entity_id = er.async_get(hass).async_get_entity_id("conversation", "aiassist", _subentry_id(hass))
     assert entity_id is not None
@@ -95,9 +103,8 @@ async def test_remind_me_at_8_pm_is_said_on_the_satellite_where_it_was_set(
     satellites: Satellites,
     agent: str,
     freezer: FrozenDateTimeFactory,
+    events: list[Event],
 ) -> None:
-    events = []
-    hass.bus.async_listen("aiassist_reminder", events.append)
     (result,) = await ask(
         hass,
         model_server,
@@ -323,9 +330,8 @@ async def test_a_disconnected_satellite_falls_back_to_a_notification(
     satellites: Satellites,
     agent: str,
     freezer: FrozenDateTimeFactory,
+    events: list[Event],
 ) -> None:
-    events = []
-    hass.bus.async_listen("aiassist_reminder", events.append)
     await ask(
         hass,
         model_server,

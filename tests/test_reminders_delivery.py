@@ -52,6 +52,12 @@ async def set_on_kitchen(
     )
 
 
+async def fall_back_to(hass: HomeAssistant, entry: MockConfigEntry, target: str) -> None:
+    """Choose where reminders go when their satellite cannot say them (the entry reloads)."""
+    hass.config_entries.async_update_entry(entry, options={CONF_REMINDER_FALLBACK: target})
+    await hass.async_block_till_done()
+
+
 async def due(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to(NOW + timedelta(minutes=5))
     async_fire_time_changed(hass, dt_util.utcnow())
@@ -104,10 +110,7 @@ async def test_a_broken_satellite_hands_over_to_the_fallback_satellite(
     setup_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    hass.config_entries.async_update_entry(
-        setup_integration, options={CONF_REMINDER_FALLBACK: BEDROOM_SATELLITE}
-    )
-    await hass.async_block_till_done()
+    await fall_back_to(hass, setup_integration, BEDROOM_SATELLITE)
     await set_on_kitchen(hass, setup_integration, announcing, "tea")
     announcing.broken = {KITCHEN_SATELLITE}
     await due(hass, freezer)
@@ -120,10 +123,7 @@ async def test_an_unavailable_satellite_hands_over_to_a_media_player(
     setup_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    hass.config_entries.async_update_entry(
-        setup_integration, options={CONF_REMINDER_FALLBACK: "media_player.living"}
-    )
-    await hass.async_block_till_done()
+    await fall_back_to(hass, setup_integration, "media_player.living")
     hass.states.async_set("media_player.living", "idle")
     hass.states.async_set("tts.piper", "unknown")
     spoken = async_mock_service(hass, "tts", "speak")
@@ -146,10 +146,7 @@ async def test_a_reminder_set_in_the_list_goes_to_a_notifier(
     setup_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    hass.config_entries.async_update_entry(
-        setup_integration, options={CONF_REMINDER_FALLBACK: "notify.phone"}
-    )
-    await hass.async_block_till_done()
+    await fall_back_to(hass, setup_integration, "notify.phone")
     hass.states.async_set("notify.phone", "unknown")
     sent = async_mock_service(hass, "notify", "send_message")
     setup_integration.runtime_data.reminders.add("tea", "anna", NOW + timedelta(minutes=5))
@@ -166,10 +163,7 @@ async def test_a_fallback_that_cannot_speak_leaves_a_notification(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     # A media player, but no text-to-speech engine to read it out.
-    hass.config_entries.async_update_entry(
-        setup_integration, options={CONF_REMINDER_FALLBACK: "media_player.living"}
-    )
-    await hass.async_block_till_done()
+    await fall_back_to(hass, setup_integration, "media_player.living")
     await set_on_kitchen(hass, setup_integration, announcing, "tea")
     announcing.broken = {KITCHEN_SATELLITE}
     await due(hass, freezer)

@@ -7,23 +7,18 @@ They belong to the service's device, so two services' lists carry two names.
 
 from typing import override
 
-from homeassistant.components.homeassistant.exposed_entities import (
-    KNOWN_ASSISTANTS,
-    async_expose_entity,
-    async_get_entity_settings,
-)
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
-from homeassistant.components.todo.entity import TodoItem, TodoListEntity
+from homeassistant.components.todo.entity import TodoItem
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_state_added_domain
 
 from .const import DOMAIN
 from .memory import HOUSEHOLD, SOURCE_TODO, MemoryStore
 from .memory.describe import MemoryDescriber
+from .owner_list import OwnerList
 from .reminders.todo import async_setup_reminder_lists
 from .runtime import AIAssistConfigEntry
 from .speaker import people, person_of
@@ -75,10 +70,9 @@ async def async_setup_entry(
     await async_setup_reminder_lists(hass, entry, async_add_entities)
 
 
-class MemoryList(TodoListEntity):
+class MemoryList(OwnerList):
     """One owner's memories; each item is a memory, its summary the memory's words."""
 
-    _attr_has_entity_name = True
     _attr_supported_features = (
         TodoListEntityFeature.CREATE_TODO_ITEM
         | TodoListEntityFeature.UPDATE_TODO_ITEM
@@ -94,36 +88,14 @@ class MemoryList(TodoListEntity):
         person_name: str | None,
     ) -> None:
         """Show the memories of `owner` (a person id, or the household)."""
-        self.store = store
-        self.describer = describer
-        self.owner = owner
-        self._attr_unique_id = f"{entry.entry_id}-memory-{owner}"
-        self._attr_device_info = dr.DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="AI Assist",
-            entry_type=dr.DeviceEntryType.SERVICE,
-        )
+        super().__init__(entry, "memory", owner, store.async_add_listener)
         if person_name is None:
             self._attr_translation_key = "household_memory"
         else:
             self._attr_translation_key = "person_memory"
             self._attr_translation_placeholders = {"person": person_name}
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the store, and keep a new list out of Assist's reach."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.store.async_add_listener(self._async_store_changed))
-        settings = async_get_entity_settings(self.hass, self.entity_id)
-        for assistant in KNOWN_ASSISTANTS:
-            if "should_expose" not in settings.get(assistant, {}):
-                async_expose_entity(self.hass, assistant, self.entity_id, False)
-
-    @callback
-    def _async_store_changed(self, owners: set[str]) -> None:
-        if self.owner in owners:
-            self.async_write_ha_state()
+        self.store = store
+        self.describer = describer
 
     @property
     @override

@@ -7,17 +7,11 @@ one person's reminders are not another's to hear.
 from datetime import datetime
 from typing import override
 
-from homeassistant.components.homeassistant.exposed_entities import (
-    KNOWN_ASSISTANTS,
-    async_expose_entity,
-    async_get_entity_settings,
-)
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
-from homeassistant.components.todo.entity import TodoItem, TodoListEntity
+from homeassistant.components.todo.entity import TodoItem
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_state_added_domain
 from homeassistant.helpers.translation import async_get_translations
@@ -25,6 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
 from ..memory import HOUSEHOLD
+from ..owner_list import OwnerList
 from ..runtime import AIAssistConfigEntry
 from ..speaker import people, person_of
 from .model import Reminder
@@ -78,10 +73,9 @@ async def async_setup_reminder_lists(
     entry.async_on_unload(hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, config_changed))
 
 
-class ReminderList(TodoListEntity):
+class ReminderList(OwnerList):
     """One owner's reminders; an item's due date-time is when it is said."""
 
-    _attr_has_entity_name = True
     _attr_supported_features = (
         TodoListEntityFeature.CREATE_TODO_ITEM
         | TodoListEntityFeature.UPDATE_TODO_ITEM
@@ -98,36 +92,14 @@ class ReminderList(TodoListEntity):
         person_name: str | None,
     ) -> None:
         """Show the reminders of `owner` (a person id, or the household)."""
-        self.store = store
-        self.strings = strings
-        self.owner = owner
-        self._attr_unique_id = f"{entry.entry_id}-reminders-{owner}"
-        self._attr_device_info = dr.DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="AI Assist",
-            entry_type=dr.DeviceEntryType.SERVICE,
-        )
+        super().__init__(entry, "reminders", owner, store.async_add_listener)
         if person_name is None:
             self._attr_translation_key = "household_reminders"
         else:
             self._attr_translation_key = "person_reminders"
             self._attr_translation_placeholders = {"person": person_name}
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the store, and keep a new list out of Assist's reach."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.store.async_add_listener(self._async_store_changed))
-        settings = async_get_entity_settings(self.hass, self.entity_id)
-        for assistant in KNOWN_ASSISTANTS:
-            if "should_expose" not in settings.get(assistant, {}):
-                async_expose_entity(self.hass, assistant, self.entity_id, False)
-
-    @callback
-    def _async_store_changed(self, owners: set[str]) -> None:
-        if self.owner in owners:
-            self.async_write_ha_state()
+        self.store = store
+        self.strings = strings
 
     @property
     @override

@@ -13,7 +13,7 @@ import probatio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import llm
 from homeassistant.util import dt as dt_util
-from homeassistant.util.json import JsonObjectType
+from homeassistant.util.json import JsonObjectType, JsonValueType
 
 from ..const import DOMAIN
 from ..memory import HOUSEHOLD
@@ -80,6 +80,13 @@ class _ReminderTool(llm.Tool):
             if r.status != "done" and wanted and all(word in r.text.casefold() for word in wanted)
         ]
         return found[0] if len(found) == 1 else found or None
+
+    def not_one(self, found: list[Reminder] | None) -> llm.ToolResult:
+        """The error when `find` found none, or several to choose from."""
+        if not found:
+            return _error(NOT_FOUND)
+        matches: list[JsonValueType] = [describe(r, self.speaker) for r in found]
+        return llm.ToolResult(data={"error": "Which one?", "matches": matches}, error=True)
 
 
 class SetReminderTool(_ReminderTool):
@@ -199,13 +206,8 @@ class CancelReminderTool(_ReminderTool):
     ) -> llm.ToolResult:
         args: dict[str, Any] = self.parameters(tool_input.tool_args)
         found = self.find(args["reminder"])
-        if found is None:
-            return _error(NOT_FOUND)
-        if isinstance(found, list):
-            return llm.ToolResult(
-                data={"error": "Which one?", "matches": [describe(r, self.speaker) for r in found]},
-                error=True,
-            )
+        if not isinstance(found, Reminder):
+            return self.not_one(found)
         self.store.remove([found.id])
         return llm.ToolResult(data={"cancelled": describe(found, self.speaker)})
 
@@ -232,13 +234,8 @@ class SnoozeReminderTool(_ReminderTool):
         if not 0 < minutes <= 24 * 60:
             return _error("`minutes` must be more than 0 and at most a day.")
         found = self.find(args["reminder"]) if args.get("reminder") else self.just_said(llm_context.device_id)
-        if found is None:
-            return _error(NOT_FOUND)
-        if isinstance(found, list):
-            return llm.ToolResult(
-                data={"error": "Which one?", "matches": [describe(r, self.speaker) for r in found]},
-                error=True,
-            )
+        if not isinstance(found, Reminder):
+            return self.not_one(found)
         snoozed = self.store.snooze(found, minutes)
         return llm.ToolResult(data={"snoozed": describe(snoozed, self.speaker)})
 
