@@ -56,7 +56,10 @@ async def test_removing_the_service_deletes_what_it_remembered(
     await remember(hass, "Anna is vegetarian", "person.anna")
     as_anna = Context(user_id=people.anna_user.id)
     await conversation.async_converse(hass, "hello", None, as_anna, agent_id=agent_id)
-    keys = [f"{DOMAIN}.{setup_integration.entry_id}.{name}" for name in ("memories", "vectors", "recent")]
+    keys = [
+        f"{DOMAIN}.{setup_integration.entry_id}.{name}"
+        for name in ("memories", "vectors", "recent", "reminders")
+    ]
     assert await hass.config_entries.async_unload(setup_integration.entry_id)
     assert all(key in hass_storage for key in keys)
     # A damaged file's copy, kept aside earlier, holds memories too.

@@ -176,6 +176,13 @@ async def test_wake_me_up_at_6_30_on_weekdays_repeats_and_is_listed(
         await travel(hass, freezer, datetime(2026, 12, day, 6, 30, tzinfo=AMSTERDAM))
     assert satellites.said == [(KITCHEN, "Reminder: wake up")] * 4
 
+    # "Snooze 10 minutes": once more at 06:40; the alarm itself still comes on Tuesday.
+    (snoozed,) = await ask(hass, model_server, agent, kitchen, ToolCall(SNOOZE, {"minutes": 10}))
+    assert snoozed["snoozed"]["when"] == "Mon 2026-12-07 06:40"
+    assert "repeats" not in snoozed["snoozed"]
+    await travel(hass, freezer, datetime(2026, 12, 7, 6, 40, tzinfo=AMSTERDAM))
+    assert satellites.said == [(KITCHEN, "Reminder: wake up")] * 5
+
     (listed,) = await ask(hass, model_server, agent, kitchen, ToolCall(LIST, {}))
     assert listed == {"count": 1, "reminders": [{**alarm["set"], "when": "Tue 2026-12-08 06:30"}]}
 

@@ -164,9 +164,25 @@ async def test_a_fallback_that_cannot_speak_leaves_a_notification(
 ) -> None:
     # A media player, but no text-to-speech engine to read it out.
     await fall_back_to(hass, setup_integration, "media_player.living")
+    hass.states.async_set("media_player.living", "idle")
     await set_on_kitchen(hass, setup_integration, announcing, "tea")
     announcing.broken = {KITCHEN_SATELLITE}
     await due(hass, freezer)
+    (notification,) = async_get_persistent_notifications(hass).values()
+    assert notification["message"] == "Reminder: tea"
+
+
+async def test_a_removed_notifier_leaves_a_notification(
+    hass: HomeAssistant,
+    announcing: Satellites,
+    setup_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await fall_back_to(hass, setup_integration, "notify.old_phone")
+    sent = async_mock_service(hass, "notify", "send_message")
+    setup_integration.runtime_data.reminders.add("tea", "anna", NOW + timedelta(minutes=5))
+    await due(hass, freezer)
+    assert sent == []
     (notification,) = async_get_persistent_notifications(hass).values()
     assert notification["message"] == "Reminder: tea"
 

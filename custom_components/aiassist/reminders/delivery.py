@@ -77,7 +77,7 @@ class ReminderDelivery:
         return PERSISTENT_NOTIFICATION
 
     async def _async_fallback(self, target: str, message: str, title: str) -> bool:
-        domain, _, name = target.partition(".")
+        domain = target.partition(".")[0]
         if domain == "assist_satellite":
             return await self._async_announce(target, message)
         if domain == "media_player":
@@ -90,12 +90,10 @@ class ReminderDelivery:
                 "speak",
                 {"entity_id": engines[0], "media_player_entity_id": target, "message": message},
             )
-        if domain == "notify" and self.hass.states.get(target) is not None:
+        if domain == "notify":
             return await self._async_call(
                 target, "notify", "send_message", {"entity_id": target, "message": message, "title": title}
             )
-        if domain == "notify" and self.hass.services.has_service("notify", name):
-            return await self._async_call(target, "notify", name, {"message": message, "title": title})
         LOGGER.warning("Reminder fallback %s is not a satellite, media player or notifier", target)
         return False
 
@@ -113,8 +111,9 @@ class ReminderDelivery:
 
     async def _async_call(self, target: str, domain: str, service: str, data: dict[str, Any]) -> bool:
         """Call a service that speaks; False when it failed (a busy satellite raises, to be retried)."""
+        # A removed or unavailable entity would take the call and say nothing.
         state = self.hass.states.get(target)
-        if state is not None and state.state == STATE_UNAVAILABLE:
+        if state is None or state.state == STATE_UNAVAILABLE:
             return False
         try:
             async with asyncio.timeout(SPEAK_TIMEOUT):
