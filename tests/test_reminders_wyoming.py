@@ -10,9 +10,11 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     async_get_persistent_notifications,
+    async_mock_service,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.aiassist.const import CONF_REMINDER_FALLBACK
 from homeassistant.components import assist_pipeline
 from homeassistant.components.assist_pipeline.pipeline import async_update_pipeline
 from homeassistant.core import HomeAssistant
@@ -112,3 +114,24 @@ async def test_a_disconnected_satellite_leaves_a_notification_instead(
     (notification,) = async_get_persistent_notifications(hass).values()
     assert notification["message"] == "Reminder: feed the cat"
     assert not any(event.type == "audio-start" for event in hall.satellite.events)
+
+
+async def test_a_media_player_fallback_speaks_with_the_pipelines_voice(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, hall: Hall
+) -> None:
+    hass.config_entries.async_update_entry(
+        setup_integration, options={CONF_REMINDER_FALLBACK: "media_player.hall"}
+    )
+    await hass.async_block_till_done()
+    hass.states.async_set("media_player.hall", "idle")
+    hass.states.async_set("tts.another_voice", "unknown")
+    spoken = async_mock_service(hass, "tts", "speak")
+    await hall.satellite.stop()
+    setup_integration.runtime_data.reminders.add(
+        "feed the cat", "household", dt_util.utcnow() + timedelta(minutes=1), hall.device_id
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1))
+    await hass.async_block_till_done()
+    (call,) = spoken
+    assert call.data["entity_id"] == assist_pipeline.async_get_pipeline(hass).tts_engine
+    assert call.data["message"] == "Reminder: feed the cat"

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.components import persistent_notification
+from homeassistant.components.assist_pipeline.pipeline import async_get_pipeline
 from homeassistant.components.assist_satellite import SatelliteBusyError
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -32,6 +33,15 @@ def satellite_of(hass: HomeAssistant, device_id: str | None) -> str | None:
         return None
     entries = er.async_entries_for_device(er.async_get(hass), device_id)
     return next((entry.entity_id for entry in entries if entry.domain == "assist_satellite"), None)
+
+
+def _tts_engine(hass: HomeAssistant) -> str | None:
+    """The voice of the preferred Assist pipeline, else any text-to-speech entity."""
+    if "assist_pipeline" in hass.config.components:
+        engine = async_get_pipeline(hass).tts_engine
+        if engine and hass.states.get(engine) is not None:
+            return engine
+    return next(iter(hass.states.async_entity_ids("tts")), None)
 
 
 class ReminderDelivery:
@@ -81,15 +91,11 @@ class ReminderDelivery:
         if domain == "assist_satellite":
             return await self._async_announce(target, message)
         if domain == "media_player":
-            if not (engines := self.hass.states.async_entity_ids("tts")):
+            if (engine := _tts_engine(self.hass)) is None:
                 LOGGER.warning("No text-to-speech engine to say a reminder on %s", target)
                 return False
-            return await self._async_call(
-                target,
-                "tts",
-                "speak",
-                {"entity_id": engines[0], "media_player_entity_id": target, "message": message},
-            )
+            data = {"entity_id": engine, "media_player_entity_id": target, "message": message}
+            return await self._async_call(target, "tts", "speak", data)
         if domain == "notify":
             return await self._async_call(
                 target, "notify", "send_message", {"entity_id": target, "message": message, "title": title}
