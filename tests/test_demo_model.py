@@ -445,3 +445,19 @@ async def test_learning_call_is_answered_with_json(client: openai.AsyncOpenAI) -
             {"text": "We always eat dinner at 7 pm", "about": "household", "kind": "routine"},
         ]
     }
+
+
+async def test_reminders_are_set_listed_snoozed_and_cancelled(
+    hass: HomeAssistant, agent_id: str, people: People
+) -> None:
+    """AI Assist's reminder tools, as the demo model calls them for Anna."""
+    answer = await say(hass, agent_id, "Remind me to take the bins out in 20 minutes", people)
+    assert answer.startswith("OK, I'll remind you: Take the bins out, ")
+    answer = await say(hass, agent_id, "Wake me up at 6:30 on weekdays", people)
+    assert answer.startswith("OK, I'll remind you: Wake up, ")
+    assert "mon,tue,wed,thu,fri 06:30" in answer
+    answer = await say(hass, agent_id, "What reminders do I have?", people)
+    assert answer.startswith("You have 2: ")
+    assert "Take the bins out" in answer
+    assert await say(hass, agent_id, "Cancel the bins reminder", people) == "Done."
+    assert (await say(hass, agent_id, "What reminders do I have?", people)).startswith("You have 1: Wake up")

@@ -14,17 +14,20 @@ from .devices import control_devices, device_state
 from .embeddings import DEFAULT_DIMENSIONS, embed
 from .everyday import add_to_list, date_and_time, start_timer, weather
 from .memory import cook, forget, learn, recall, remember
+from .reminders import reminders
 from .turn import Call, Reply, Turn, read_turn
 
 __all__ = ["DEFAULT_DIMENSIONS", "RULES", "Call", "Reply", "embed", "respond"]
 
-# First match wins: memory first ("remember that the kitchen light is broken"), devices last
+# First match wins: memory first ("remember that the kitchen light is broken"), reminders before
+# remember ("remember to take the bins out at 8"), devices last
 # ("is it going to rain on Saturday?" is about the weather, not a device that is on).
 RULES = (
     learn,
     forget,
     recall,
     cook,
+    reminders,
     remember,
     weather,
     date_and_time,
