@@ -10,6 +10,7 @@ from homeassistant.util.json import JsonObjectType
 
 from ..const import DOMAIN
 from ..speaker import Speaker
+from ..tool_base import AIAssistTool
 from .model import HOUSEHOLD, KINDS, Memory
 from .store import MemoryStore
 
@@ -28,17 +29,11 @@ def _describe(memory: Memory, speaker: Speaker) -> JsonObjectType:
     return {"id": memory.id, "about": about, "kind": memory.kind, "text": memory.text}
 
 
-class _MemoryTool(llm.Tool):
-    integration = DOMAIN
-
+class _MemoryTool(AIAssistTool):
     def __init__(self, store: MemoryStore, speaker: Speaker, source: str) -> None:
         self.store = store
         self.speaker = speaker
         self.source = source
-
-    def __deepcopy__(self, memo: dict[int, object]) -> _MemoryTool:
-        """Be copied as the handle it is: the conversation trace deep-copies its tools."""
-        return self
 
 
 class RememberTool(_MemoryTool):

@@ -19,6 +19,7 @@ from ..const import DOMAIN
 from ..memory import HOUSEHOLD
 from ..reminders import WEEKDAYS, Reminder, ReminderStore, next_on_days
 from ..speaker import Speaker
+from ..tool_base import AIAssistTool, tool_error
 
 # Furthest ahead a reminder may be set.
 MAX_AHEAD = timedelta(days=366)
@@ -47,20 +48,10 @@ def describe(reminder: Reminder, speaker: Speaker) -> JsonObjectType:
     return summary
 
 
-def _error(message: str) -> llm.ToolResult:
-    return llm.ToolResult(data={"error": message}, error=True)
-
-
-class _ReminderTool(llm.Tool):
-    integration = DOMAIN
-
+class _ReminderTool(AIAssistTool):
     def __init__(self, store: ReminderStore, speaker: Speaker) -> None:
         self.store = store
         self.speaker = speaker
-
-    def __deepcopy__(self, memo: dict[int, object]) -> _ReminderTool:
-        """Be copied as the handle it is: the conversation trace deep-copies its tools."""
-        return self
 
     def readable(self) -> list[Reminder]:
         """The speaker's and the household's reminders, soonest first."""
@@ -84,7 +75,7 @@ class _ReminderTool(llm.Tool):
     def not_one(self, found: list[Reminder] | None) -> llm.ToolResult:
         """The error when `find` found none, or several to choose from."""
         if not found:
-            return _error(NOT_FOUND)
+            return tool_error(NOT_FOUND)
         matches: list[JsonValueType] = [describe(r, self.speaker) for r in found]
         return llm.ToolResult(data={"error": "Which one?", "matches": matches}, error=True)
 
@@ -116,12 +107,12 @@ class SetReminderTool(_ReminderTool):
         args: dict[str, Any] = self.parameters(tool_input.tool_args)
         text = " ".join(str(args["text"]).split())
         if not text:
-            return _error("Say what to remind of in `text`.")
+            return tool_error("Say what to remind of in `text`.")
         now = dt_util.utcnow()
         days = sorted({WEEKDAYS.index(day) for day in args.get("days") or ()})
         when = _resolve(args.get("at"), args.get("in_minutes"), days, now)
         if isinstance(when, str):
-            return _error(when)
+            return tool_error(when)
         due, at = when
         owner = HOUSEHOLD if args["about"] == "household" else self.speaker.owner
         reminder = self.store.add(text, owner, due, llm_context.device_id, days, at)
@@ -232,7 +223,7 @@ class SnoozeReminderTool(_ReminderTool):
         args: dict[str, Any] = self.parameters(tool_input.tool_args)
         minutes = float(args["minutes"])
         if not 0 < minutes <= 24 * 60:
-            return _error("`minutes` must be more than 0 and at most a day.")
+            return tool_error("`minutes` must be more than 0 and at most a day.")
         found = self.find(args["reminder"]) if args.get("reminder") else self.just_said(llm_context.device_id)
         if not isinstance(found, Reminder):
             return self.not_one(found)

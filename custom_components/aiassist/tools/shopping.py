@@ -16,6 +16,7 @@ from homeassistant.util.json import JsonObjectType
 from ..const import CONF_SHOPPING_LIST, DOMAIN, LOGGER
 from ..memory import MemoryStore
 from ..speaker import Speaker
+from ..tool_base import AIAssistTool, tool_error
 from .groceries import Item, list_key
 
 # Items read back in full; beyond this the model hears how many more there are.
@@ -51,18 +52,12 @@ class ShoppingError(Exception):
     """Something the model should say or correct; the message tells it which."""
 
 
-class _ShoppingTool(llm.Tool):
-    integration = DOMAIN
-
+class _ShoppingTool(AIAssistTool):
     def __init__(self, settings: Mapping[str, Any], store: MemoryStore, speaker: Speaker) -> None:
         """Use the entry's default list; read food memories as the speaker may."""
         self.settings = settings
         self.store = store
         self.speaker = speaker
-
-    def __deepcopy__(self, memo: dict[int, object]) -> _ShoppingTool:
-        """Be copied as the handle it is: the conversation trace deep-copies its tools."""
-        return self
 
     @override
     async def async_call(
@@ -71,11 +66,11 @@ class _ShoppingTool(llm.Tool):
         try:
             args: dict[str, Any] = self.parameters(tool_input.tool_args)
         except probatio.Invalid as err:
-            return _error(f"Invalid arguments ({err}). Call again as the schema says.")
+            return tool_error(f"Invalid arguments ({err}). Call again as the schema says.")
         try:
             data = await self._async_run(_Lists(hass, llm_context, self.settings), args)
         except ShoppingError as err:
-            return _error(str(err))
+            return tool_error(str(err))
         return llm.ToolResult(data=data)
 
     async def _async_run(self, lists: _Lists, args: dict[str, Any]) -> JsonObjectType:
@@ -339,10 +334,6 @@ class _Lists:
 
 def _names(titles: Iterable[str]) -> str:
     return ", ".join(sorted(titles))
-
-
-def _error(message: str) -> llm.ToolResult:
-    return llm.ToolResult(data={"error": message}, error=True)
 
 
 def shopping_tools(settings: Mapping[str, Any], store: MemoryStore, speaker: Speaker) -> list[llm.Tool]:

@@ -33,6 +33,7 @@ from ..const import (
     DOMAIN,
     LOGGER,
 )
+from ..tool_base import AIAssistTool, tool_error
 from .forecast import (
     DAILY,
     HOURLY,
@@ -58,7 +59,7 @@ _WHEN = f"{', '.join(NAMED_PERIODS)}, weekday or YYYY-MM-DD"
 type SlotSource = Callable[[str], Awaitable[Sequence[Slot]]]
 
 
-class WeatherTool(llm.Tool):
+class WeatherTool(AIAssistTool):
     """Forecasts a speaker can hear, for home or anywhere."""
 
     name = f"{DOMAIN}__weather_forecast"
@@ -70,7 +71,6 @@ class WeatherTool(llm.Tool):
         }
     )
     annotations = llm.ToolAnnotations(read_only=True, destructive=False, idempotent=True, open_world=True)
-    integration = DOMAIN
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         """Use the entry's weather options: default entity and Open-Meteo servers."""
@@ -83,7 +83,7 @@ class WeatherTool(llm.Tool):
         try:
             args: dict[str, Any] = self.parameters(tool_input.tool_args)
         except probatio.Invalid as err:
-            return _error(f"Invalid arguments ({err}); pass `place` and `when` as text.")
+            return tool_error(f"Invalid arguments ({err}); pass `place` and `when` as text.")
         place = str(args.get("place") or "").strip()
         when = str(args.get("when") or "today")
         try:
@@ -96,15 +96,15 @@ class WeatherTool(llm.Tool):
                 return await self._async_open_meteo(hass, home, when)
             return await _async_entity(hass, state, when)
         except UnknownPlace:
-            return _error(f"No place called {place!r} was found. Ask the person to say it another way.")
+            return tool_error(f"No place called {place!r} was found. Ask the person to say it another way.")
         except AmbiguousPlace as err:
-            return _error(
+            return tool_error(
                 f"Several places are called {place!r}: {'; '.join(err.candidates)}. Ask which one, "
                 "then call again with place 'name, region or country'."
             )
         except OpenMeteoError as err:
             LOGGER.warning("Open-Meteo failed: %s", err)
-            return _error("The weather service is not answering right now. Say so; try again later.")
+            return tool_error("The weather service is not answering right now. Say so; try again later.")
 
     async def _async_place(self, hass: HomeAssistant, name: str, language: str, when: str) -> llm.ToolResult:
         client = async_get_open_meteo(hass)
@@ -230,17 +230,13 @@ async def _async_forecast(
     """Answer from the first forecast kind that covers the period."""
     period: Period | str = resolve_period(when, now)
     if isinstance(period, str):
-        return _error(period)
+        return tool_error(period)
     for kind in period.kinds(supported):
         if chosen := period.select(kind, await slots(kind)):
             return _answer(name, describe(kind, chosen, period, units, now.date()))
-    return _error(f"The forecast for {name} does not cover {period.label}.")
+    return tool_error(f"The forecast for {name} does not cover {period.label}.")
 
 
 def _answer(place: str, lines: list[str]) -> llm.ToolResult:
     data: JsonObjectType = {"place": place, "forecast": list(lines)}
     return llm.ToolResult(data=data)
-
-
-def _error(message: str) -> llm.ToolResult:
-    return llm.ToolResult(data={"error": message}, error=True)
