@@ -1,5 +1,6 @@
 """The shopping tools: any to-do list, items merged not doubled, meals that respect the home's diets."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast, override
@@ -52,7 +53,7 @@ class ShoppingError(Exception):
     """Something the model should say or correct; the message tells it which."""
 
 
-class _ShoppingTool(AIAssistTool):
+class _ShoppingTool(AIAssistTool, ABC):
     def __init__(self, settings: Mapping[str, Any], store: MemoryStore, speaker: Speaker) -> None:
         """Use the entry's default list; read food memories as the speaker may."""
         self.settings = settings
@@ -73,8 +74,9 @@ class _ShoppingTool(AIAssistTool):
             return tool_error(str(err))
         return llm.ToolResult(data=data)
 
+    @abstractmethod
     async def _async_run(self, lists: _Lists, args: dict[str, Any]) -> JsonObjectType:
-        raise NotImplementedError
+        """Do what the tool does with the validated arguments; raise ShoppingError to explain."""
 
 
 class ShoppingListTool(_ShoppingTool):
