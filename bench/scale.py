@@ -96,6 +96,8 @@ class Size:
     tools: dict[str, tuple[int, int]] = field(default_factory=dict)  # agent -> (tools, their tokens)
     times: dict[str, list[float]] = field(default_factory=lambda: {"ours": [], "core": []})
     recalled: list[bool] = field(default_factory=list)
+    per_tool: dict[str, dict[str, int]] = field(default_factory=dict)  # agent -> tool -> tokens
+    sample: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> a first request
 
     def median_tokens(self, agent: str) -> int:
         return int(statistics.median(self.tokens[agent]))
@@ -132,7 +134,8 @@ def request_text(request: dict[str, Any]) -> str:
 def seen(spec: Spec, text: str) -> bool:
     """Whether `text` (JSON) names the entity: its name or id as a whole item, not in a longer name."""
     return any(
-        re.search(rf"(?<!\w){re.escape(needle)}(?=[,\"\\]|$)", text) for needle in (spec.name, spec.entity_id)
+        re.search(rf"(?<!\w){re.escape(needle)}(?=[,\"\\]| \||$)", text)
+        for needle in (spec.name, spec.entity_id)
     )
 
 
@@ -227,6 +230,11 @@ async def measure(
                 result.tokens[agent].append(count_tokens(text))
                 tools = request.get("tools", [])
                 result.tools[agent] = (len(tools), count_tokens(json.dumps(tools, ensure_ascii=False)))
+                result.per_tool[agent] = {
+                    tool["function"]["name"]: count_tokens(json.dumps(tool, ensure_ascii=False))
+                    for tool in tools
+                }
+                result.sample[agent] = request
     return result
 
 
@@ -285,6 +293,15 @@ def times_line(results: list[Size]) -> str:
     )
 
 
+def write_samples(folder: Path, results: list[Size]) -> None:
+    """Each agent's first request per size, to read what the model saw."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        for agent, request in result.sample.items():
+            text = json.dumps(request, ensure_ascii=False, indent=1)
+            (folder / f"{agent}-{result.size}.json").write_text(text)
+
+
 def write_report(results: list[Size], checks: list[tuple[str, bool, str]], turns: int, plotted: bool) -> None:
     """Replace this benchmark's section of docs/benchmarks.md, keeping any other section."""
     lines = [
@@ -340,7 +357,7 @@ def plot(results: list[Size]) -> bool:
     return True
 
 
-async def main(sizes: list[int], turns: int) -> int:
+async def main(sizes: list[int], turns: int, dump: Path | None = None) -> int:
     SENTENCES.write_text(json.dumps(sentences(), ensure_ascii=False, indent=1) + "\n")
     results = []
     with tempfile.TemporaryDirectory() as config_dir:
@@ -373,6 +390,8 @@ async def main(sizes: list[int], turns: int) -> int:
         print("No target size (1000, 3000) measured: no PASS/FAIL lines")
     for line, passed, value in checks:
         print(f"{'PASS' if passed else 'FAIL'}  {line}: {value}")
+    if dump:
+        write_samples(dump, results)
     write_report(results, checks, turns, plot(results))
     return 0 if all(passed for _, passed, _ in checks) else 1
 
@@ -381,5 +400,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,500,1000,3000")
     parser.add_argument("--turns", type=int, default=30)
+    parser.add_argument("--dump", type=Path, help="write each agent's first request per size here")
     arguments = parser.parse_args()
-    sys.exit(asyncio.run(main([int(size) for size in arguments.sizes.split(",")], arguments.turns)))
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    sys.exit(asyncio.run(main(sizes, arguments.turns, arguments.dump)))

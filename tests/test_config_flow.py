@@ -9,6 +9,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aiassist.const import (
     CONF_CONTINUATION_WINDOW,
+    CONF_HOME_BUDGET,
     CONF_LEARN,
     CONF_MAX_TOKENS,
     CONF_MAX_TOOL_ITERATIONS,
@@ -298,6 +299,7 @@ async def test_agent_can_be_added_with_its_own_settings(
             CONF_MAX_TOKENS: 300.0,
             CONF_MAX_TOOL_ITERATIONS: 4.0,
             CONF_RECALL_BUDGET: 200.0,
+            CONF_HOME_BUDGET: 900.0,
             CONF_CONTINUATION_WINDOW: 10.0,
             CONF_LEARN: True,
         },
@@ -314,6 +316,7 @@ async def test_agent_can_be_added_with_its_own_settings(
         CONF_MAX_TOKENS: 300,
         CONF_MAX_TOOL_ITERATIONS: 4,
         CONF_RECALL_BUDGET: 200,
+        CONF_HOME_BUDGET: 900,
         CONF_CONTINUATION_WINDOW: 10,
         CONF_LEARN: True,
     }

@@ -177,8 +177,11 @@ async def test_system_prompt_is_identical_across_turns_conversations_and_satelli
 
     systems = {request["messages"][0]["content"] for request in model_server.chat_requests}
     assert len(systems) == 1
+    # The tools are byte-identical too: servers cache the prompt up to the first change.
+    assert len({json.dumps(request["tools"]) for request in model_server.chat_requests}) == 1
     (system,) = systems
-    assert "Kitchen light" in system
+    # No device is in the cached prompt; each request shows those that may matter to it.
+    assert "Kitchen light" not in system
     assert "Current time" not in system
     assert "You are in area" not in system
     # What changes comes with the request, after the cacheable history.
@@ -186,6 +189,7 @@ async def test_system_prompt_is_identical_across_turns_conversations_and_satelli
         r["messages"][-1]["content"] for r in model_server.chat_requests
     )
     assert "You are in area Kitchen" in kitchen_turn
+    assert "- Kitchen light | light | Kitchen | off" in kitchen_turn
     assert "You are in area Bedroom" in bedroom_turn
     assert "You are in area" not in dialog_turn
 

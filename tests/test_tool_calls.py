@@ -88,9 +88,10 @@ async def test_tool_schemas_are_flat_for_local_servers(
 ) -> None:
     await converse(hass, agent_id, "hello")
     tools: list[dict[str, Any]] = model_server.chat_requests[0]["tools"]
-    assert {"intent__HassTurnOn", "homeassistant__GetLiveContext", "llm__GetDateTime"} <= {
-        tool["function"]["name"] for tool in tools
-    }
+    names = {tool["function"]["name"] for tool in tools}
+    assert {"intent__HassTurnOn", "aiassist__find_devices", "llm__GetDateTime"} <= names
+    # Core's live context, which returns the whole home, is replaced by find_devices.
+    assert "homeassistant__GetLiveContext" not in names
 
     def unions(schema: Any) -> list[str]:
         if isinstance(schema, dict):
@@ -105,6 +106,6 @@ async def test_tool_schemas_are_flat_for_local_servers(
     assert unions([tool["function"]["parameters"] for tool in tools]) == []
     for tool in tools:
         assert tool["function"]["parameters"]["type"] == "object"
-    live = next(tool for tool in tools if tool["function"]["name"] == "homeassistant__GetLiveContext")
+    turn_on = next(tool for tool in tools if tool["function"]["name"] == "intent__HassTurnOn")
     # `domain` accepts a string or a list: flattened to the list, which accepts both meanings.
-    assert live["function"]["parameters"]["properties"]["domain"]["type"] == "array"
+    assert turn_on["function"]["parameters"]["properties"]["domain"]["type"] == "array"

@@ -1,9 +1,11 @@
 """Device rules: turn devices on and off, and say their state.
 
-The model knows the home as Home Assistant's Assist API describes it: the exposed entities in
-the system prompt, as YAML ("- names: Kitchen Ceiling Light / domain: light / areas: Kitchen"),
-the same YAML with live states in GetLiveContext's answers, and the satellite's area in the
-request's context block ("You are in area Kitchen and all generic commands ...").
+The model knows the home as AI Assist shows it: the devices that may matter in the request's
+context block, one per line ("- Kitchen Ceiling Light, Big light | light | Kitchen | on"), the
+same lines in find_devices' answers, and the satellite's area in the context block ("You are in
+area Kitchen and all generic commands ..."). Home Assistant's own YAML overview ("- names: ... /
+domain: light / areas: Kitchen"), which other agents put in the system prompt and in
+GetLiveContext's answers, is read too.
 """
 
 from __future__ import annotations
@@ -60,9 +62,24 @@ def _scalar(value: str) -> str:
     return value
 
 
+_LINE = re.compile(
+    r"^- (?P<names>[^|\n]+) \| (?P<kind>[^|\n]*) \| (?P<area>[^|\n]*) \| (?P<state>[^\n]*)$", re.MULTILINE
+)
+# The tools that say devices' states: AI Assist's, and Home Assistant's own.
+LIVE_TOOLS = ("find_devices", "GetLiveContext")
+
+
 def entities_in(text: str) -> list[Entity]:
-    """Read the entities of Home Assistant's YAML overview ("- names: ..." items)."""
-    found: list[Entity] = []
+    """Read AI Assist's device lines, then the entities of Home Assistant's YAML overview."""
+    found = [
+        Entity(
+            names=[name.strip() for name in line["names"].split(",") if name.strip()],
+            domain=line["kind"].split(" ")[0],
+            areas=[line["area"].strip()] if line["area"].strip() else [],
+            state=line["state"].split(",")[0].strip() or None,
+        )
+        for line in _LINE.finditer(text)
+    ]
     fields: dict[str, Any] = {}
     last = ""
 
@@ -97,12 +114,29 @@ def entities_in(text: str) -> list[Entity]:
     return found
 
 
+def live_text(outcome: Outcome) -> str:
+    """The devices a live tool answered with, as text."""
+    if outcome.failed or not isinstance(outcome.data, dict):
+        return ""
+    return "\n".join(outcome.data.get("devices", [])) or str(outcome.data.get("result", ""))
+
+
+def live_outcome(turn: Turn) -> Outcome | None:
+    """The latest answer of a live tool in this turn."""
+    return next((outcome for name in LIVE_TOOLS if (outcome := turn.outcome(name))), None)
+
+
+def live_tool(turn: Turn) -> str | None:
+    """The offered tool that says devices' states."""
+    return next((tool for name in LIVE_TOOLS if (tool := turn.tool(name))), None)
+
+
 def known_entities(turn: Turn) -> list[Entity]:
-    """The entities of the system prompt, updated by what GetLiveContext answered in this turn."""
-    known = {(e.name, e.domain): e for e in entities_in(turn.system)}
-    for outcome in turn.outcomes_of("GetLiveContext"):
-        if not outcome.failed and isinstance(outcome.data, dict):
-            known.update({(e.name, e.domain): e for e in entities_in(str(outcome.data.get("result", "")))})
+    """The devices of the prompt and the request, updated by what live tools answered in this turn."""
+    known = {(e.name, e.domain): e for e in entities_in(f"{turn.system}\n{turn.situation}")}
+    for name in LIVE_TOOLS:
+        for outcome in turn.outcomes_of(name):
+            known.update({(e.name, e.domain): e for e in entities_in(live_text(outcome))})
     return list(known.values())
 
 
@@ -208,7 +242,7 @@ def control_devices(turn: Turn) -> Reply | None:
         return _switched(turn, outcome, on)
     if not (tool := turn.tool(intent)):
         return None
-    if not known_entities(turn) and (live := turn.tool("GetLiveContext")) and not turn.outcomes:
+    if not known_entities(turn) and (live := live_tool(turn)) and not turn.outcomes:
         # No overview in the prompt: look the devices up first.
         domains = [DOMAIN_WORDS[w] for w in tokens(phrase) if w in DOMAIN_WORDS]
         return turn.call(live, **({"domain": domains[0]} if domains else {}))
@@ -248,15 +282,15 @@ def device_state(turn: Turn) -> Reply | None:
         phrase, plural = english(found[1]), bool(re.search("所有|全部|都", turn.said))
     else:
         return None
-    if outcome := turn.outcome("GetLiveContext"):
+    if outcome := live_outcome(turn):
         if outcome.failed:
             return turn.say(f"I couldn't find that: {outcome.error}.", f"我没找到：{outcome.error}。")
-        states = [(e.name, e.state or "unknown") for e in entities_in(str(outcome.data.get("result", "")))]
+        states = [(e.name, e.state or "unknown") for e in entities_in(live_text(outcome))]
         return turn.say(
             join([f"{name} is {state}" for name, state in states]) + ".",
             "，".join(f"{name}现在{_STATE_WORDS.get(state, state)}" for name, state in states) + "。",
         )
-    if not (tool := turn.tool("GetLiveContext")):
+    if not (tool := live_tool(turn)):
         return None
     target = _target(turn, phrase, plural)
     return target if isinstance(target, Reply) else turn.call(tool, **target)

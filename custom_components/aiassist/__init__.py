@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_EMBEDDING_MODEL, CONF_REMINDER_MISSED_AGE, DEFAULT_REMINDER_MISSED_AGE, DOMAIN
 from .coordinator import AIAssistCoordinator
+from .home import Home
 from .learning import Learner
 from .memory import MemoryStore, async_remove_memory
 from .memory.embeddings import Embedder
@@ -42,7 +43,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> 
     entry.async_on_unload(learner.async_stop)
     reminders = ReminderStore(hass, entry.entry_id, ReminderDelivery(hass, lambda: entry.options))
     await reminders.async_load()
-    entry.runtime_data = AIAssistRuntime(coordinator, memory, recent, SpeakerResolver(), learner, reminders)
+    home = Home.async_start(hass, entry.async_on_unload)
+    entry.runtime_data = AIAssistRuntime(
+        coordinator, memory, recent, SpeakerResolver(), learner, reminders, home
+    )
     if memory.embedder is not None:
         entry.async_create_background_task(hass, memory.async_backfill_vectors(), "aiassist embed memories")
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -27,6 +27,7 @@ from homeassistant.helpers.selector import (
 
 from .const import (
     CONF_CONTINUATION_WINDOW,
+    CONF_HOME_BUDGET,
     CONF_LEARN,
     CONF_MAX_TOKENS,
     CONF_MAX_TOOL_ITERATIONS,
@@ -36,6 +37,7 @@ from .const import (
     CONF_TOOLS,
     DEFAULT_AGENT_NAME,
     DEFAULT_CONTINUATION_WINDOW,
+    DEFAULT_HOME_BUDGET,
     DEFAULT_MAX_TOKENS,
     DEFAULT_MAX_TOOL_ITERATIONS,
     DEFAULT_PROMPT,
@@ -63,6 +65,7 @@ def default_agent_options(model: str) -> dict[str, Any]:
         CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
         CONF_MAX_TOOL_ITERATIONS: DEFAULT_MAX_TOOL_ITERATIONS,
         CONF_RECALL_BUDGET: DEFAULT_RECALL_BUDGET,
+        CONF_HOME_BUDGET: DEFAULT_HOME_BUDGET,
         CONF_CONTINUATION_WINDOW: DEFAULT_CONTINUATION_WINDOW,
         CONF_LEARN: False,
     }
@@ -161,6 +164,7 @@ def _agent_schema(hass: HomeAssistant, models: list[str], adding: bool, owners: 
             probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): _number(64, 65536),
             probatio.Required(CONF_MAX_TOOL_ITERATIONS, default=DEFAULT_MAX_TOOL_ITERATIONS): _number(1, 30),
             probatio.Required(CONF_RECALL_BUDGET, default=DEFAULT_RECALL_BUDGET): _number(0, 4000),
+            probatio.Required(CONF_HOME_BUDGET, default=DEFAULT_HOME_BUDGET): _number(0, 8000),
             probatio.Required(CONF_CONTINUATION_WINDOW, default=DEFAULT_CONTINUATION_WINDOW): _number(0, 120),
             probatio.Required(CONF_LEARN, default=False): BooleanSelector(),
         }
@@ -184,7 +188,13 @@ def _clean_agent_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
     options[CONF_LLM_HASS_API] = list(options.get(CONF_LLM_HASS_API) or [])
     options[CONF_TOOLS] = list(options.get(CONF_TOOLS) or [])
     options[CONF_TEMPERATURE] = float(options[CONF_TEMPERATURE])
-    for key in (CONF_MAX_TOKENS, CONF_MAX_TOOL_ITERATIONS, CONF_RECALL_BUDGET, CONF_CONTINUATION_WINDOW):
+    for key in (
+        CONF_MAX_TOKENS,
+        CONF_MAX_TOOL_ITERATIONS,
+        CONF_RECALL_BUDGET,
+        CONF_HOME_BUDGET,
+        CONF_CONTINUATION_WINDOW,
+    ):
         options[key] = int(options[key])
     options[CONF_LEARN] = bool(options[CONF_LEARN])
     return options

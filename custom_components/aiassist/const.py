@@ -57,11 +57,14 @@ DEFAULT_PROMPT: Final = (
 CONF_EMBEDDING_MODEL: Final = "embedding_model"
 # Agent options for memory and continuity.
 CONF_RECALL_BUDGET: Final = "recall_budget"
+# Agent option: how much of the home (devices and their state) a request may show the model.
+CONF_HOME_BUDGET: Final = "home_budget"
 CONF_CONTINUATION_WINDOW: Final = "continuation_window"
 CONF_LEARN: Final = "learn"
 CONF_SATELLITES: Final = "satellites"
 
 DEFAULT_RECALL_BUDGET: Final = 400
+DEFAULT_HOME_BUDGET: Final = 600
 DEFAULT_CONTINUATION_WINDOW: Final = 5
 # Learning waits until a conversation has been quiet this long.
 LEARN_AFTER_IDLE: Final = 600.0

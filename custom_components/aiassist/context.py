@@ -6,7 +6,7 @@ the satellite, the time when no tool tells it, an automation's extra prompt) goe
 situation, which is sent after the history, with the newest request.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from homeassistant.components import conversation
 from homeassistant.core import HomeAssistant
@@ -14,14 +14,14 @@ from homeassistant.helpers import area_registry as ar, device_registry as dr, fl
 from homeassistant.helpers.template import Template
 
 from .const import DOMAIN
+from .home import Home, Request, select
+from .llm_api import NO_TIMERS
 from .memory import HOUSEHOLD, MemoryStore
 from .recent import Turn
 from .speaker import Speaker
 
-# HA's device control prompt says this when it is built without a device; whether a
-# satellite can start timers belongs to the situation, not to the shared prompt.
-_NO_TIMERS = "This device is not able to start timers."
 _TIMER_TOOL_SUFFIX = "HassStartTimer"
+FIND_DEVICES_SUFFIX = "__find_devices"
 _DATE_TIME_TOOL_SUFFIX = "GetDateTime"
 
 
@@ -39,6 +39,8 @@ class ModelContext:
     carried: list[Turn] = field(default_factory=list)
     # The ids of the memories recalled into the situation, for the turn's log line.
     recalled: tuple[str, ...] = ()
+    # The devices shown to the model in this request.
+    devices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,33 +53,58 @@ class Recall:
     carried: list[Turn]
 
 
+@dataclass(frozen=True, slots=True)
+class Sight:
+    """What of the home this agent's requests may show, and within what budget."""
+
+    home: Home
+    budget_tokens: int
+
+
 async def async_build_context(
     hass: HomeAssistant,
     chat_log: conversation.ChatLog,
     user_input: conversation.ConversationInput,
     instructions: Template,
     recall: Recall,
+    sight: Sight | None = None,
 ) -> ModelContext:
     """Decide what the model is told for this request."""
     llm_context = user_input.as_llm_context(DOMAIN)
     parts = [await _async_render_instructions(hass, instructions, llm_context)]
     tool_names: set[str] = set()
+    devices = None
     if chat_log.llm_api is not None:
         tool_names = {tool.name for tool in chat_log.llm_api.tools}
-        # The same API, asked as if no particular user on no particular device spoke.
-        shared = await chat_log.llm_api.api.async_get_api_instance(
-            replace(llm_context, context=None, device_id=None)
-        )
-        if api_prompt := shared.api_prompt.replace(_NO_TIMERS, "").strip():
+        # The agent's API gives the prompt of no particular satellite: the same on all of them.
+        if api_prompt := chat_log.llm_api.api_prompt.strip():
             parts.append(api_prompt)
+        if sight is not None and any(name.endswith(FIND_DEVICES_SUFFIX) for name in tool_names):
+            area_id = _area_id(hass, llm_context.device_id)
+            history = (*(text for turn in recall.carried for text in turn), *_said_before(chat_log))
+            devices = select(
+                hass, sight.home.index, Request(user_input.text, history, area_id), sight.budget_tokens
+            )
     recalled, recalled_ids = await _async_recalled(user_input.text, recall)
-    situation = [recalled, _situation(hass, chat_log, llm_context, tool_names)]
+    shown = devices.text if devices else ""
+    situation = [recalled, shown, _situation(hass, chat_log, llm_context, tool_names)]
     return ModelContext(
         system_prompt="\n".join(parts),
         situation="\n".join(part for part in situation if part),
         carried=recall.carried,
         recalled=recalled_ids,
+        devices=devices.entity_ids if devices else (),
     )
+
+
+def _said_before(chat_log: conversation.ChatLog) -> list[str]:
+    """What was said earlier in the conversation, oldest first: it names what "it" is."""
+    said = [
+        content.content
+        for content in chat_log.content[:-1]
+        if isinstance(content, (conversation.UserContent, conversation.AssistantContent)) and content.content
+    ]
+    return said[-4:]
 
 
 async def _async_recalled(text: str, recall: Recall) -> tuple[str, tuple[str, ...]]:
@@ -136,7 +163,7 @@ def _situation(
     if area_line := _area_line(hass, llm_context.device_id):
         lines.append(area_line)
     if chat_log.llm_api is not None and not any(name.endswith(_TIMER_TOOL_SUFFIX) for name in tool_names):
-        lines.append(_NO_TIMERS)
+        lines.append(NO_TIMERS)
     if not any(name.endswith(_DATE_TIME_TOOL_SUFFIX) for name in tool_names):
         lines.append(Template(llm.DATE_TIME_PROMPT, hass).async_render(parse_result=False).strip())
     if chat_log.extra_system_prompt:
@@ -144,12 +171,16 @@ def _situation(
     return "\n".join(lines)
 
 
-def _area_line(hass: HomeAssistant, device_id: str | None) -> str | None:
-    """Where the satellite stands, so that 'turn on the lights' means the lights here."""
+def _area_id(hass: HomeAssistant, device_id: str | None) -> str | None:
+    """The area the satellite stands in."""
     if not device_id or not (device := dr.async_get(hass).async_get(device_id)):
         return None
-    area_id = dr.async_get_effective_area_id(hass, device)
-    if not area_id or not (area := ar.async_get(hass).async_get_area(area_id)):
+    return dr.async_get_effective_area_id(hass, device)
+
+
+def _area_line(hass: HomeAssistant, device_id: str | None) -> str | None:
+    """Where the satellite stands, so that 'turn on the lights' means the lights here."""
+    if not (area_id := _area_id(hass, device_id)) or not (area := ar.async_get(hass).async_get_area(area_id)):
         return None
     where = area.name
     if area.floor_id and (floor := fr.async_get(hass).async_get_floor(area.floor_id)):

@@ -13,18 +13,20 @@ from .answers import async_answer_without_model, spoken
 from .api import AIServiceError, InvalidAuth, ServiceUnreachable
 from .const import (
     CONF_CONTINUATION_WINDOW,
+    CONF_HOME_BUDGET,
     CONF_LEARN,
     CONF_RECALL_BUDGET,
     CONF_SATELLITES,
     CONF_TOOLS,
     DEFAULT_CONTINUATION_WINDOW,
+    DEFAULT_HOME_BUDGET,
     DEFAULT_RECALL_BUDGET,
     DOMAIN,
     LOGGER,
     SUBENTRY_CONVERSATION,
     TOOL_FAMILIES,
 )
-from .context import Recall, async_build_context
+from .context import Recall, Sight, async_build_context
 from .entity import AIAssistEntity
 from .llm_api import agent_api
 from .memory import HOUSEHOLD
@@ -86,6 +88,7 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             options.get(CONF_TOOLS, TOOL_FAMILIES),
             self.entry.options,
             runtime.reminders,
+            runtime.home,
         )
         try:
             await chat_log.async_provide_llm_data(
@@ -103,7 +106,8 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             int(options.get(CONF_RECALL_BUDGET, DEFAULT_RECALL_BUDGET)),
             runtime.recent.carried(speaker, chat_log.conversation_id, first_turn, window),
         )
-        result, recalled = await self._async_answer_turn(user_input, chat_log, recall)
+        sight = Sight(runtime.home, int(options.get(CONF_HOME_BUDGET, DEFAULT_HOME_BUDGET)))
+        result, recalled = await self._async_answer_turn(user_input, chat_log, recall, sight)
         _show_speaker(result.response, speaker)
         LOGGER.debug(
             "%s turn: speaker %s resolved by %s, recalled memories %s, tool calls %s",
@@ -117,13 +121,17 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
         return result
 
     async def _async_answer_turn(
-        self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog, recall: Recall
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        recall: Recall,
+        sight: Sight,
     ) -> tuple[conversation.ConversationResult, tuple[str, ...]]:
         """Answer with the model, or without it when it fails; also return the memories recalled."""
         recalled: tuple[str, ...] = ()
         try:
             model_context = await async_build_context(
-                self.hass, chat_log, user_input, self.instructions, recall
+                self.hass, chat_log, user_input, self.instructions, recall, sight
             )
             recalled = model_context.recalled
             await self._async_answer(chat_log, model_context)

@@ -1,18 +1,23 @@
 """The tools an agent offers: the LLM APIs the user picked, plus AI Assist's memory and own tools."""
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, override
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import llm
 
 from .const import DOMAIN, LOGGER, TOOL_FAMILIES
+from .home import HOME_PROMPT, FindDevicesTool, Home
 from .memory import SOURCE_CONVERSATION, MemoryStore
 from .memory.tools import MEMORY_PROMPT, memory_tools
 from .reminders import ReminderStore
 from .speaker import Speaker
 from .tools import family_tools
+
+# HA's device control prompt says this when it is built without a device; whether a
+# satellite can start timers belongs to the request's situation, not to the shared prompt.
+NO_TIMERS = "This device is not able to start timers."
 
 
 @dataclass(slots=True, kw_only=True)
@@ -26,6 +31,7 @@ class AgentAPI(llm.API):
     families: Collection[str] = TOOL_FAMILIES
     settings: Mapping[str, Any] = field(default_factory=dict)
     reminders: ReminderStore | None = None
+    home: Home | None = None
 
     @override
     async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
@@ -38,10 +44,21 @@ class AgentAPI(llm.API):
             # Its integration was removed: the agent keeps working with what is left.
             LOGGER.warning("LLM API %s is not available; the agent goes on without it", ", ".join(missing))
         if api_ids := [api_id for api_id in self.api_ids if api_id in known]:
-            picked = await llm.async_get_api(self.hass, api_ids, llm_context)
-            tools.extend(picked.tools)
-            prompts.append(picked.api_prompt)
-            serializer = picked.custom_serializer
+            if self.home is None:
+                instance = await llm.async_get_api(self.hass, api_ids, llm_context)
+                tools.extend(instance.tools)
+                prompts.append(instance.api_prompt)
+                serializer = instance.custom_serializer
+            else:
+                picked = await self.home.apis.async_get(api_ids, llm_context)
+                # The prompt as if no particular satellite spoke: the same on every one of them.
+                shared = await self.home.apis.async_get(api_ids, replace(llm_context, device_id=None))
+                tools.extend(picked.tools)
+                prompts.append(shared.prompt.replace(NO_TIMERS, "").strip())
+                serializer = picked.custom_serializer
+                if llm.LLM_API_ASSIST in api_ids:
+                    tools.append(FindDevicesTool(self.home.index))
+                    prompts.append(HOME_PROMPT)
         tools.extend(memory_tools(self.store, self.speaker, self.source))
         prompts.append(MEMORY_PROMPT)
         tools.extend(family_tools(self.families, self.settings, self.store, self.speaker, self.reminders))
@@ -63,6 +80,7 @@ def agent_api(
     families: Collection[str] = TOOL_FAMILIES,
     settings: Mapping[str, Any] | None = None,
     reminders: ReminderStore | None = None,
+    home: Home | None = None,
 ) -> AgentAPI:
     """The API of one turn: `families` from the agent's options, `settings` the entry's options."""
     return AgentAPI(
@@ -76,4 +94,5 @@ def agent_api(
         families=families,
         settings=settings or {},
         reminders=reminders,
+        home=home,
     )

@@ -1,10 +1,11 @@
-"""What a loaded AI Assist entry holds: the service's state, the memory, the recent turns, the reminders."""
+"""What a loaded AI Assist entry holds: the service's state, memory, recent turns, reminders, home."""
 
 from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 
 from .coordinator import AIAssistCoordinator
+from .home import Home
 from .learning import Learner
 from .memory import MemoryStore
 from .recent import RecentConversations
@@ -22,6 +23,7 @@ class AIAssistRuntime:
     speakers: SpeakerResolver
     learner: Learner
     reminders: ReminderStore
+    home: Home
 
 
 type AIAssistConfigEntry = ConfigEntry[AIAssistRuntime]

@@ -1,0 +1,204 @@
+"""Which devices one request shows the model, with their state, within a token budget.
+
+In order: the devices the sentence names (a name or alias, in any language), the devices of
+the areas and floors it names (only the kinds it speaks of, when it speaks of kinds), the kinds
+it speaks of in the speaker's area, the devices the recent turns named, the rest of the
+speaker's area, devices whose names it half says, and then the kinds it speaks of elsewhere.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant, State
+
+from .index import HomeEntity, HomeIndex, Place
+from .words import kinds_in, says_everywhere, words
+
+# Share of a name's weight the sentence must say for a device to count as half named.
+_PARTIAL = 0.5
+_STATE_ATTRIBUTES: dict[str, Callable[[Any], str]] = {
+    "brightness": lambda value: f"{round(int(value) / 255 * 100)}%",
+    "current_position": lambda value: f"position {value}%",
+    "current_temperature": lambda value: f"now {value}",
+    "temperature": lambda value: f"set {value}",
+    "hvac_action": str,
+    "percentage": lambda value: f"{value}%",
+    "volume_level": lambda value: f"volume {round(float(value) * 100)}%",
+    "media_title": lambda value: f"playing {value}",
+}
+HEADER = "Devices that may matter here (names | type | area | state):"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What one request says: its sentence, the recent turns, and where the speaker is."""
+
+    text: str
+    history: tuple[str, ...] = ()
+    area_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The devices chosen, and the lines that show them to the model."""
+
+    entity_ids: tuple[str, ...]
+    lines: tuple[str, ...]
+    left_out: int
+
+    @property
+    def text(self) -> str:
+        """The block for the request's context, empty when nothing was chosen."""
+        return "\n".join((HEADER, *self.lines)) if self.lines else ""
+
+
+class Matcher:
+    """What one sentence says about the home: names, places and kinds of device."""
+
+    def __init__(self, index: HomeIndex, text: str) -> None:
+        """Read the sentence once."""
+        self.index = index
+        self.text = text
+        self.said = set(words(text))
+        self.kinds = kinds_in(text, self.said)
+        self.everywhere = says_everywhere(text, self.said)
+        self._named = {
+            entity_id: score
+            for entity_id in index.with_words(self.said)
+            if (score := self._name_score(index.entities[entity_id])) >= _PARTIAL
+        }
+        self.area_ids = {area.id for area in index.areas.values() if self._says(area)}
+        self.area_ids |= {
+            area.id
+            for floor in index.floors.values()
+            if self._says(floor)
+            for area in index.areas.values()
+            if area.floor_id == floor.id
+        }
+
+    def named(self) -> list[str]:
+        """Devices whose whole name or alias the sentence says, the longest names first."""
+        full = [entity_id for entity_id, score in self._named.items() if score >= 1.0]
+        return sorted(full, key=lambda entity_id: (-_longest_name(self.index.entities[entity_id]), entity_id))
+
+    def half_named(self, near: str | None) -> list[str]:
+        """Devices whose names the sentence half says, best first, the speaker's area first."""
+        half = [entity_id for entity_id, score in self._named.items() if score < 1.0]
+        entities = self.index.entities
+        return sorted(half, key=lambda e: (-self._named[e], entities[e].area_id != near, e))
+
+    def of_kinds(self, candidates: Iterable[str]) -> list[str]:
+        """The candidates of the kinds spoken of, or all of them when no kind was."""
+        entities = self.index.entities
+        chosen = [e for e in candidates if not self.kinds or _is_kind(entities[e], self.kinds)]
+        return sorted(chosen)
+
+    def kinds_anywhere(self) -> list[str]:
+        """Every device of the kinds spoken of."""
+        found: set[str] = set()
+        for domain, _device_class in self.kinds:
+            found |= self.index.of_domain(domain)
+        return self.of_kinds(found)
+
+    def _says(self, place: Place) -> bool:
+        return any(name and name <= self.said for name in place.name_words)
+
+    def _name_score(self, entity: HomeEntity) -> float:
+        """The largest share of a name's weight that the sentence says."""
+        best = 0.0
+        for name in entity.name_words:
+            if not name:
+                continue
+            total = sum(self.index.weight(word) for word in name)
+            said = sum(self.index.weight(word) for word in name if word in self.said)
+            best = max(best, said / total if total else 0.0)
+        return best
+
+
+def select(hass: HomeAssistant, index: HomeIndex, request: Request, budget_tokens: int) -> Selection:
+    """Choose the devices for one request, within `budget_tokens`."""
+    chosen: list[str] = []
+    lines: list[str] = []
+    left = budget_tokens
+    seen: set[str] = set()
+    candidates = list(_candidates(index, request))
+    for entity_id in candidates:
+        if entity_id in seen:
+            continue
+        seen.add(entity_id)
+        line = describe(hass, index, index.entities[entity_id])
+        cost = estimate_tokens(line)
+        if cost > left:
+            break
+        left -= cost
+        chosen.append(entity_id)
+        lines.append(line)
+    left_out = len(set(candidates) - set(chosen))
+    return Selection(tuple(chosen), tuple(lines), left_out)
+
+
+def _candidates(index: HomeIndex, request: Request) -> Iterator[str]:
+    now = Matcher(index, request.text)
+    yield from now.named()
+    if now.area_ids:
+        yield from now.of_kinds(index.in_areas(now.area_ids))
+    here = {request.area_id} if request.area_id else set()
+    if now.kinds and here and not now.everywhere:
+        yield from now.of_kinds(index.in_areas(here))
+    before = [Matcher(index, text) for text in request.history[-4:]]
+    for matcher in reversed(before):
+        yield from matcher.named()
+    if now.kinds and now.everywhere:
+        yield from now.kinds_anywhere()
+    yield from sorted(index.in_areas(here))
+    yield from now.half_named(request.area_id)
+    for matcher in reversed(before):
+        if matcher.area_ids:
+            yield from matcher.of_kinds(index.in_areas(matcher.area_ids))
+    if now.kinds:
+        yield from now.kinds_anywhere()
+
+
+def describe(hass: HomeAssistant, index: HomeIndex, entity: HomeEntity) -> str:
+    """One device as the model reads it: names | type | area | state."""
+    kind = f"{entity.domain} {entity.device_class}" if entity.device_class else entity.domain
+    area = index.area_of(entity)
+    state = _state(hass.states.get(entity.entity_id))
+    parts = [", ".join(entity.names), kind, area.name if area else "", state]
+    return "- " + " | ".join(parts)
+
+
+def _state(state: State | None) -> str:
+    if state is None:
+        return "unavailable"
+    value = state.state
+    if unit := state.attributes.get(ATTR_UNIT_OF_MEASUREMENT):
+        value = f"{value} {unit}"
+    details = []
+    for name, show in _STATE_ATTRIBUTES.items():
+        if (attribute := state.attributes.get(name)) is None:
+            continue
+        try:
+            details.append(show(attribute))
+        except TypeError, ValueError:  # an integration's odd value: leave it out, keep the rest
+            continue
+    return ", ".join([value, *details])
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens a line costs, roughly: four Latin characters, or one CJK character, per token."""
+    wide = sum(1 for char in text if ord(char) > 0x2E7F)
+    return (len(text) - wide) // 4 + wide + 1
+
+
+def _is_kind(entity: HomeEntity, kinds: set[tuple[str, str | None]]) -> bool:
+    return any(
+        entity.domain == domain and (device_class is None or entity.device_class == device_class)
+        for domain, device_class in kinds
+    )
+
+
+def _longest_name(entity: HomeEntity) -> int:
+    return max((len(name) for name in entity.name_words), default=0)
