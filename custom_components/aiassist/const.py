@@ -64,7 +64,7 @@ CONF_LEARN: Final = "learn"
 CONF_SATELLITES: Final = "satellites"
 
 DEFAULT_RECALL_BUDGET: Final = 400
-DEFAULT_HOME_BUDGET: Final = 600
+DEFAULT_HOME_BUDGET: Final = 400
 DEFAULT_CONTINUATION_WINDOW: Final = 5
 # Learning waits until a conversation has been quiet this long.
 LEARN_AFTER_IDLE: Final = 600.0

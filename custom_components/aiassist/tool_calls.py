@@ -12,6 +12,8 @@ import probatio
 
 from homeassistant.helpers import llm
 
+from .const import DOMAIN
+
 type JsonSchema = dict[str, Any]
 
 _CODE_FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
@@ -26,17 +28,60 @@ class ToolArgumentsError(ValueError):
 def format_tool(
     tool: llm.Tool, custom_serializer: Callable[[Any], Any] | None
 ) -> ChatCompletionFunctionToolParam:
-    """Describe a tool as HA core does, flattened so that small local models can fill it."""
+    """Describe a tool as HA core does, flattened so that small local models can fill it.
+
+    Other integrations' tools are made compact: every request pays for them.
+    """
     schema = probatio.to_openapi(
         tool.parameters, custom_serializer=custom_serializer, openapi_version="3.1.0"
     )
     parameters = flatten_schema(schema)
     parameters.setdefault("type", "object")
     parameters.setdefault("properties", {})
+    description = tool.description
+    if not tool.name.startswith(f"{DOMAIN}__"):
+        parameters = compact_schema(parameters)
+        description = first_sentence(description)
     function = FunctionDefinition(name=tool.name, parameters=parameters)
-    if tool.description:
-        function["description"] = tool.description
+    if description:
+        function["description"] = description
     return ChatCompletionFunctionToolParam(type="function", function=function)
+
+
+def compact_schema(schema: JsonSchema) -> JsonSchema:
+    """Leave out what says nothing the model needs.
+
+    A `domain` that can only be one value (the tool is for that domain), the list of every
+    device class (each device's class is shown with it), and what a parameter's type and
+    range already say.
+    """
+    properties: dict[str, JsonSchema] = dict(schema.get("properties", {}))
+    domain = properties.get("domain", {})
+    if len(domain.get("items", domain).get("enum", ())) == 1:
+        del properties["domain"]
+        properties.pop("device_class", None)
+    if "device_class" in properties:
+        device_class = dict(properties["device_class"])
+        if "items" in device_class:
+            device_class["items"] = {k: v for k, v in device_class["items"].items() if k != "enum"}
+        properties["device_class"] = {k: v for k, v in device_class.items() if k != "enum"}
+    for name, prop in properties.items():
+        if "description" in prop and "type" in prop:
+            properties[name] = {k: v for k, v in prop.items() if k != "description"}
+    compact = {**schema, "properties": properties}
+    if required := [name for name in schema.get("required", []) if name in properties]:
+        compact["required"] = required
+    else:
+        compact.pop("required", None)
+    return compact
+
+
+def first_sentence(text: str | None) -> str | None:
+    """The first sentence: HA's descriptions go on with examples every request pays for."""
+    if not text:
+        return text
+    head = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return head.rstrip(".")
 
 
 def flatten_schema(schema: JsonSchema) -> JsonSchema:

@@ -20,6 +20,7 @@ from homeassistant.const import EVENT_COMPONENT_LOADED, EVENT_SERVICE_REGISTERED
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import llm
 
+from ..tool_group import group_tools
 from .index import HomeIndex
 
 # Core's live-context tool returns every exposed entity; find_devices replaces it.
@@ -88,7 +89,7 @@ class APICache:
         if overview := _whole_home_prompt(self.hass, llm_context):
             prompt = prompt.replace(overview, "")
         return PickedAPIs(
-            tools=[tool for tool in instance.tools if not tool.name.endswith(_WHOLE_HOME_TOOL)],
+            tools=group_tools([tool for tool in instance.tools if not tool.name.endswith(_WHOLE_HOME_TOOL)]),
             prompt=prompt.strip(),
             custom_serializer=instance.custom_serializer,
         )

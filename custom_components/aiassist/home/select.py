@@ -3,7 +3,8 @@
 In order: the devices the sentence names (a name or alias, in any language), the devices of
 the areas and floors it names (only the kinds it speaks of, when it speaks of kinds), the kinds
 it speaks of in the speaker's area, the devices the recent turns named, the rest of the
-speaker's area, devices whose names it half says, and then the kinds it speaks of elsewhere.
+speaker's area, devices whose names it half says, and, when it names no device or place, the
+kinds it speaks of elsewhere.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -141,7 +142,7 @@ def select(hass: HomeAssistant, index: HomeIndex, request: Request, budget_token
 
 def _candidates(index: HomeIndex, request: Request) -> Iterator[str]:
     now = Matcher(index, request.text)
-    yield from now.named()
+    yield from (named := now.named())
     if now.area_ids:
         yield from now.of_kinds(index.in_areas(now.area_ids))
     here = {request.area_id} if request.area_id else set()
@@ -157,7 +158,8 @@ def _candidates(index: HomeIndex, request: Request) -> Iterator[str]:
     for matcher in reversed(before):
         if matcher.area_ids:
             yield from matcher.of_kinds(index.in_areas(matcher.area_ids))
-    if now.kinds:
+    if now.kinds and not named and not now.area_ids:
+        # "What's the temperature?" nowhere in particular: the kind wherever it is.
         yield from now.kinds_anywhere()
 
 

@@ -16,28 +16,25 @@ from ..tool_base import AIAssistTool, tool_error
 from .index import HomeIndex
 from .select import Matcher, describe
 
-SEARCH_LIMIT = 25
-LIVE_LIMIT = 15
+LIMIT = 20
 HOME_PROMPT = (
-    "Each request lists the devices that may matter, with their state. For any other device, or "
-    f"to read states again, use {DOMAIN}__find_devices. Control devices by their names with the "
-    "intent tools, even ones not listed."
+    f"Each request lists devices that may matter, with their state; find others with {DOMAIN}__find_devices. "
+    "Control any exposed device by its name with the intent tools, listed or not."
 )
 
 
 class FindDevicesTool(AIAssistTool):
-    """Search the exposed devices by words, area, floor and kind; with their state on request."""
+    """Search the exposed devices by words, area, floor and kind, with their state."""
 
     name = f"{DOMAIN}__find_devices"
-    description = "Find exposed devices and their current state."
+    description = "Find exposed devices by name words, area, floor, domain or device class, with their state."
     parameters = probatio.Schema(
         {
-            probatio.Optional("name", description="Words of a name or alias"): cv.string,
+            probatio.Optional("name"): cv.string,
             probatio.Optional("area"): cv.string,
             probatio.Optional("floor"): cv.string,
             probatio.Optional("domain"): probatio.Any(cv.string, [cv.string]),
             probatio.Optional("device_class"): cv.string,
-            probatio.Optional("state", default=True): bool,
         }
     )
     annotations = llm.ToolAnnotations(read_only=True, open_world=False)
@@ -81,14 +78,8 @@ class FindDevicesTool(AIAssistTool):
             ranked = named or [e for e in matcher.kinds_anywhere() if e in found]
         if not ranked:
             return tool_error("No exposed device matches; try fewer filters.")
-        limit = LIVE_LIMIT if args["state"] else SEARCH_LIMIT
-        lines = [_line(hass, index, entity_id, args["state"]) for entity_id in ranked[:limit]]
+        lines = [describe(hass, index, index.entities[entity_id]) for entity_id in ranked[:LIMIT]]
         result: dict[str, Any] = {"devices": lines}
-        if len(ranked) > limit:
-            result["truncated"] = f"{len(ranked) - limit} more match; narrow by area, floor or domain."
+        if len(ranked) > LIMIT:
+            result["truncated"] = f"{len(ranked) - LIMIT} more match; narrow by area, floor or domain."
         return llm.ToolResult(data=result)
-
-
-def _line(hass: HomeAssistant, index: HomeIndex, entity_id: str, state: bool) -> str:
-    line = describe(hass, index, index.entities[entity_id])
-    return line if state else line.rsplit(" | ", 1)[0]

@@ -16,11 +16,10 @@ from .store import MemoryStore
 
 SEARCH_LIMIT = 8
 MEMORY_PROMPT = (
-    "You have a long-term memory of the people in this home and of the household. Memories "
-    "relevant to the request come with it. When someone tells you something lasting about "
-    "themselves or the home (a preference, a fact, a routine, a relationship), save it with "
-    f"{DOMAIN}__remember; if it changes or contradicts a memory you were given, pass that "
-    "memory's id as `replaces`. Forget a memory when asked to. Never mention memory ids aloud."
+    "You have a long-term memory of the people here and of the household; memories that may "
+    "matter come with each request. Save what someone tells you that lasts (a preference, fact, "
+    f"routine or relationship) with {DOMAIN}__remember, passing `replaces` with the id of a memory "
+    "it changes. Forget when asked. Never say memory ids aloud."
 )
 
 
@@ -40,17 +39,13 @@ class RememberTool(_MemoryTool):
     """Save or update a memory about the speaker or the household."""
 
     name = f"{DOMAIN}__remember"
-    description = (
-        "Remember something lasting about the person speaking (about: speaker) or about the "
-        "whole household (about: household). Write it as a short sentence naming the person, "
-        "e.g. 'Anna is vegetarian'. Pass `replaces` with the id of a memory it updates."
-    )
+    description = "Remember a lasting fact, one short sentence naming the person: 'Anna is vegetarian'."
     parameters = probatio.Schema(
         {
-            probatio.Required("text", description="The memory, one short sentence."): str,
+            probatio.Required("text"): str,
             probatio.Optional("about", default="speaker"): probatio.In(["speaker", "household"]),
             probatio.Optional("kind", default="fact"): probatio.In(list(KINDS)),
-            probatio.Optional("replaces", description="Id of a memory this one updates."): str,
+            probatio.Optional("replaces", description="Id of the memory it changes"): str,
         }
     )
     annotations = llm.ToolAnnotations(read_only=False, destructive=False, idempotent=True, open_world=False)
@@ -77,7 +72,7 @@ class SearchTool(_MemoryTool):
 
     name = f"{DOMAIN}__search_memories"
     description = "Search what you remember about the person speaking and the household."
-    parameters = probatio.Schema({probatio.Required("query", description="What to look for."): str})
+    parameters = probatio.Schema({probatio.Required("query"): str})
     annotations = llm.ToolAnnotations(read_only=True, destructive=False, idempotent=True, open_world=False)
 
     @override

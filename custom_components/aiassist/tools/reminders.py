@@ -84,17 +84,13 @@ class SetReminderTool(_ReminderTool):
     """Set a one-off or repeating reminder or alarm."""
 
     name = f"{DOMAIN}__set_reminder"
-    description = (
-        "Set a reminder or alarm, said aloud where it was set. Give `at` or `in_minutes`; `days` repeats it."
-    )
+    description = "Set a reminder or alarm, said where it was set: give `at` or `in_minutes`."
     parameters = probatio.Schema(
         {
-            probatio.Required("text", description="What to say."): str,
+            probatio.Required("text"): str,
             probatio.Optional("at", description="HH:MM or YYYY-MM-DDTHH:MM, local."): str,
             probatio.Optional("in_minutes"): probatio.Coerce(float),
-            probatio.Optional("days", description="Repeat at `at` on these days."): [
-                probatio.In(list(WEEKDAYS))
-            ],
+            probatio.Optional("days", description="Repeat on these days"): [probatio.In(list(WEEKDAYS))],
             probatio.Optional("about", default="speaker"): probatio.In(["speaker", "household"]),
         }
     )

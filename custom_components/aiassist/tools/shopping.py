@@ -84,8 +84,8 @@ class ShoppingListTool(_ShoppingTool):
 
     name = f"{DOMAIN}__shopping_list"
     description = (
-        "Read a shopping or to-do list. To plan food, pass `meal` (a dish or 'any') to also get "
-        "the diets, allergies and dislikes to respect."
+        "Read a shopping or to-do list; `meal` (a dish or 'any') adds the diets, allergies and "
+        "dislikes to respect."
     )
     parameters = probatio.Schema(
         {
