@@ -20,7 +20,7 @@ from homeassistant.helpers import area_registry as ar, entity_registry as er, fl
 from .conftest import AGENT_OPTIONS, Home, converse
 from .model_server import ModelServer, Reply, ToolCall
 
-HEADER = "Devices that may matter here (names | type | area | state):"
+HEADER = "Devices (names | type | area | state):"
 FIND_DEVICES = "aiassist__find_devices"
 TURN_ON = "intent__HassTurnOn"
 GARDEN_SPOTS = 30

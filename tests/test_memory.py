@@ -192,7 +192,7 @@ async def test_unknown_speaker_sees_household_memories_only(
     block = context_block(model_server.chat_requests[0])
     assert "The wifi password is on the fridge" in block
     assert "PIN" not in block.replace("bank PIN?", "")
-    assert "do not know who is speaking" in block
+    assert "The speaker is unknown" in block
     # An unknown speaker's "I like jazz" belongs to no one: the model is told to ask.
     tool_result = json.loads(
         next(m for m in model_server.chat_requests[1]["messages"] if m["role"] == "tool")["content"]

@@ -119,7 +119,7 @@ async def _async_recalled(text: str, recall: Recall) -> tuple[str, tuple[str, ..
     lines = [
         f"The person speaking is {speaker.person.name}."
         if speaker.person
-        else "You do not know who is speaking; if it matters, ask their name."
+        else "The speaker is unknown; ask their name if it matters."
     ]
     budget = recall.budget_tokens * CHARS_PER_TOKEN
     memories: list[str] = []

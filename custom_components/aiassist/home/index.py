@@ -64,9 +64,19 @@ class HomeIndex:
         self.areas: dict[str, Place] = {}
         self.floors: dict[str, Place] = {}
         self._by_word: dict[str, set[str]] = {}
+        # Each name filed under one of its words, the rarest when it was filed: a name is said
+        # whole only if that word is said, so few names need a look.
+        self._by_key: dict[str, set[tuple[str, int]]] = {}
+        self._keys: dict[str, list[str]] = {}
+        self._places_by_word: dict[str, list[Place]] = {}
         self._by_area: dict[str, set[str]] = {}
         self._by_domain: dict[str, set[str]] = {}
         self._listeners: list[Callable[[], None]] = []
+        # Derived from the index as it is; emptied on every change.
+        self._weights: dict[str, float] = {}
+        self._totals: dict[str, tuple[float, ...]] = {}
+        # Exposure changed and which entities is not said: looked at on the next query.
+        self._exposure_stale = False
         # Bumped on every change, so that what is derived from the home can tell it is stale.
         self.version = 0
 
@@ -94,12 +104,44 @@ class HomeIndex:
 
     # Queries -----------------------------------------------------------------------------------
 
+    @callback
+    def async_refresh(self) -> None:
+        """Catch up with exposure changes; cheap when there were none."""
+        if not self._exposure_stale:
+            return
+        self._exposure_stale = False
+        for state in self.hass.states.async_all():
+            entity_id = state.entity_id
+            if async_should_expose(self.hass, self.assistant, entity_id) != (entity_id in self.entities):
+                self._async_update(entity_id)
+        for entity_id in [e for e in self.entities if self.hass.states.get(e) is None]:
+            self._async_remove(entity_id)
+
     def with_words(self, said: Iterable[str]) -> set[str]:
         """Entities with at least one of these words in a name."""
         found: set[str] = set()
         for word in said:
             found |= self._by_word.get(word, set())
         return found
+
+    def said_whole(self, said: frozenset[str]) -> set[str]:
+        """Entities with a name or alias all of whose words are said."""
+        entities = self.entities
+        return {
+            entity_id
+            for word in said
+            for entity_id, name in self._by_key.get(word, ())
+            if entities[entity_id].name_words[name] <= said
+        }
+
+    def places_said(self, said: frozenset[str]) -> list[Place]:
+        """Areas and floors with a name or alias all of whose words are said."""
+        found: dict[int, Place] = {}  # an area and a floor may share an id
+        for word in said:
+            for place in self._places_by_word.get(word, ()):
+                if any(name and name <= said for name in place.name_words):
+                    found[id(place)] = place
+        return list(found.values())
 
     def in_areas(self, area_ids: Iterable[str]) -> set[str]:
         """Entities in these areas (their own or their device's)."""
@@ -114,7 +156,19 @@ class HomeIndex:
 
     def weight(self, word: str) -> float:
         """How telling a word is: rare words say more than "light" in a home full of lights."""
-        return math.log(1 + len(self.entities) / (1 + len(self._by_word.get(word, ()))))
+        if (found := self._weights.get(word)) is None:
+            found = self._weights[word] = math.log(
+                1 + len(self.entities) / (1 + len(self._by_word.get(word, ())))
+            )
+        return found
+
+    def name_weights(self, entity: HomeEntity) -> tuple[float, ...]:
+        """The whole weight of each of the entity's names."""
+        if (found := self._totals.get(entity.entity_id)) is None:
+            found = self._totals[entity.entity_id] = tuple(
+                sum(self.weight(word) for word in name) for name in entity.name_words
+            )
+        return found
 
     def area_of(self, entity: HomeEntity) -> Place | None:
         """The entity's area."""
@@ -155,14 +209,15 @@ class HomeIndex:
 
     @callback
     def _async_exposure_changed(self) -> None:
-        """Someone exposed or unexposed entities: which ones is not said, so look at them all."""
-        for entity_id in {*self.entities, *(state.entity_id for state in self.hass.states.async_all())}:
-            self._async_update(entity_id)
+        """Someone exposed or unexposed entities; which ones is not said, so look on the next query."""
+        self._exposure_stale = True
         self._async_changed()
 
     @callback
     def _async_changed(self) -> None:
         self.version += 1
+        self._weights.clear()
+        self._totals.clear()
         for listener in list(self._listeners):
             listener()
 
@@ -176,6 +231,10 @@ class HomeIndex:
             area.id: _place(area.id, area.name, area.aliases, area.floor_id)
             for area in ar.async_get(self.hass).async_list_areas()
         }
+        self._places_by_word = {}
+        for place in (*self.floors.values(), *self.areas.values()):
+            for word in {word for name in place.name_words for word in name}:
+                self._places_by_word.setdefault(word, []).append(place)
 
     @callback
     def _async_update(self, entity_id: str) -> None:
@@ -188,9 +247,14 @@ class HomeIndex:
             return
         entity = self._entity(state)
         self.entities[entity_id] = entity
-        for name in entity.name_words:
+        keys = self._keys[entity_id] = []
+        for number, name in enumerate(entity.name_words):
             for word in name:
                 self._by_word.setdefault(word, set()).add(entity_id)
+            if name:
+                key = min(name, key=lambda word: (len(self._by_word[word]), word))
+                self._by_key.setdefault(key, set()).add((entity_id, number))
+                keys.append(key)
         if entity.area_id:
             self._by_area.setdefault(entity.area_id, set()).add(entity_id)
         self._by_domain.setdefault(entity.domain, set()).add(entity_id)
@@ -220,6 +284,12 @@ class HomeIndex:
     def _async_remove(self, entity_id: str) -> None:
         if (entity := self.entities.pop(entity_id, None)) is None:
             return
+        names = [number for number, name in enumerate(entity.name_words) if name]
+        for number, key in zip(names, self._keys.pop(entity_id, []), strict=True):
+            if (filed := self._by_key.get(key)) is not None:
+                filed.discard((entity_id, number))
+                if not filed:
+                    del self._by_key[key]
         for name in entity.name_words:
             for word in name:
                 if (holders := self._by_word.get(word)) is not None:

@@ -3,8 +3,9 @@
 In order: the devices the sentence names (a name or alias, in any language), the devices of
 the areas and floors it names (only the kinds it speaks of, when it speaks of kinds), the kinds
 it speaks of in the speaker's area, the devices the recent turns named, the rest of the
-speaker's area, devices whose names it half says, and, when it names no device or place, the
-kinds it speaks of elsewhere.
+speaker's area, and, when it names no device whole, devices whose names it half says, and when
+it names no device or place and the speaker's area has none of them, the kinds it speaks of
+wherever they are.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -14,8 +15,8 @@ from typing import Any
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant, State
 
-from .index import HomeEntity, HomeIndex, Place
-from .words import kinds_in, says_everywhere, words
+from .index import HomeEntity, HomeIndex
+from .words import KIND_TOKENS, kinds_in, says_everywhere, words
 
 # Share of a name's weight the sentence must say for a device to count as half named.
 _PARTIAL = 0.5
@@ -29,7 +30,7 @@ _STATE_ATTRIBUTES: dict[str, Callable[[Any], str]] = {
     "volume_level": lambda value: f"volume {round(float(value) * 100)}%",
     "media_title": lambda value: f"playing {value}",
 }
-HEADER = "Devices that may matter here (names | type | area | state):"
+HEADER = "Devices (names | type | area | state):"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,6 @@ class Selection:
 
     entity_ids: tuple[str, ...]
     lines: tuple[str, ...]
-    left_out: int
 
     @property
     def text(self) -> str:
@@ -59,36 +59,44 @@ class Matcher:
     """What one sentence says about the home: names, places and kinds of device."""
 
     def __init__(self, index: HomeIndex, text: str) -> None:
-        """Read the sentence once."""
+        """Read the sentence once; weigh names only when asked to."""
         self.index = index
         self.text = text
-        self.said = set(words(text))
-        self.kinds = kinds_in(text, self.said)
-        self.everywhere = says_everywhere(text, self.said)
-        self._named = {
-            entity_id: score
-            for entity_id in index.with_words(self.said)
-            if (score := self._name_score(index.entities[entity_id])) >= _PARTIAL
-        }
-        self.area_ids = {area.id for area in index.areas.values() if self._says(area)}
+        self.said = frozenset(words(text))
+        self.kinds = kinds_in(text, set(self.said))
+        self.everywhere = says_everywhere(text, set(self.said))
+        self._candidates = index.with_words(self.said)
+        places = index.places_said(self.said)
+        areas = [place for place in places if place.id in index.areas and index.areas[place.id] is place]
+        floors = [place for place in places if place.id in index.floors and index.floors[place.id] is place]
+        self.area_ids = {area.id for area in areas}
         self.area_ids |= {
-            area.id
-            for floor in index.floors.values()
-            if self._says(floor)
-            for area in index.areas.values()
-            if area.floor_id == floor.id
+            area.id for floor in floors for area in index.areas.values() if area.floor_id == floor.id
         }
+        # The words that named a place do not also half name a device ("the dining area lights").
+        self._place_words = frozenset(
+            word
+            for place in (*areas, *floors)
+            for name in place.name_words
+            if name <= self.said
+            for word in name
+        )
 
     def named(self) -> list[str]:
         """Devices whose whole name or alias the sentence says, the longest names first."""
-        full = [entity_id for entity_id, score in self._named.items() if score >= 1.0]
-        return sorted(full, key=lambda entity_id: (-_longest_name(self.index.entities[entity_id]), entity_id))
+        entities = self.index.entities
+        full = self.index.said_whole(self.said)
+        return sorted(full, key=lambda entity_id: (-_longest_name(entities[entity_id]), entity_id))
 
     def half_named(self, near: str | None) -> list[str]:
         """Devices whose names the sentence half says, best first, the speaker's area first."""
-        half = [entity_id for entity_id, score in self._named.items() if score < 1.0]
         entities = self.index.entities
-        return sorted(half, key=lambda e: (-self._named[e], entities[e].area_id != near, e))
+        scores = {
+            entity_id: score
+            for entity_id in self._candidates
+            if _PARTIAL <= (score := self._name_score(entities[entity_id])) < 1.0
+        }
+        return sorted(scores, key=lambda e: (-scores[e], entities[e].area_id != near, e))
 
     def of_kinds(self, candidates: Iterable[str]) -> list[str]:
         """The candidates of the kinds spoken of, or all of them when no kind was."""
@@ -103,41 +111,34 @@ class Matcher:
             found |= self.index.of_domain(domain)
         return self.of_kinds(found)
 
-    def _says(self, place: Place) -> bool:
-        return any(name and name <= self.said for name in place.name_words)
-
     def _name_score(self, entity: HomeEntity) -> float:
         """The largest share of a name's weight that the sentence says."""
         best = 0.0
-        for name in entity.name_words:
-            if not name:
-                continue
-            total = sum(self.index.weight(word) for word in name)
-            said = sum(self.index.weight(word) for word in name if word in self.said)
-            best = max(best, said / total if total else 0.0)
+        weight = self.index.weight
+        for name, total in zip(entity.name_words, self.index.name_weights(entity), strict=True):
+            said = (name & self.said) - self._place_words
+            # "the blinds" speaks of a kind, not of the one named "Hallway blinds".
+            if total and said - KIND_TOKENS:
+                best = max(best, sum(weight(word) for word in said) / total)
         return best
 
 
 def select(hass: HomeAssistant, index: HomeIndex, request: Request, budget_tokens: int) -> Selection:
     """Choose the devices for one request, within `budget_tokens`."""
+    index.async_refresh()
     chosen: list[str] = []
     lines: list[str] = []
     left = budget_tokens
-    seen: set[str] = set()
-    candidates = list(_candidates(index, request))
-    for entity_id in candidates:
-        if entity_id in seen:
+    for entity_id in _candidates(index, request):
+        if entity_id in chosen:
             continue
-        seen.add(entity_id)
         line = describe(hass, index, index.entities[entity_id])
-        cost = estimate_tokens(line)
-        if cost > left:
+        if (cost := estimate_tokens(line)) > left:
             break
         left -= cost
         chosen.append(entity_id)
         lines.append(line)
-    left_out = len(set(candidates) - set(chosen))
-    return Selection(tuple(chosen), tuple(lines), left_out)
+    return Selection(tuple(chosen), tuple(lines))
 
 
 def _candidates(index: HomeIndex, request: Request) -> Iterator[str]:
@@ -146,20 +147,23 @@ def _candidates(index: HomeIndex, request: Request) -> Iterator[str]:
     if now.area_ids:
         yield from now.of_kinds(index.in_areas(now.area_ids))
     here = {request.area_id} if request.area_id else set()
+    local: list[str] = []
     if now.kinds and here and not now.everywhere:
-        yield from now.of_kinds(index.in_areas(here))
+        yield from (local := now.of_kinds(index.in_areas(here)))
     before = [Matcher(index, text) for text in request.history[-4:]]
     for matcher in reversed(before):
         yield from matcher.named()
     if now.kinds and now.everywhere:
         yield from now.kinds_anywhere()
     yield from sorted(index.in_areas(here))
-    yield from now.half_named(request.area_id)
+    if not named:
+        # Only when no device is named whole: "the ceiling light" in a home of ceiling lights.
+        yield from now.half_named(request.area_id)
     for matcher in reversed(before):
         if matcher.area_ids:
             yield from matcher.of_kinds(index.in_areas(matcher.area_ids))
-    if now.kinds and not named and not now.area_ids:
-        # "What's the temperature?" nowhere in particular: the kind wherever it is.
+    if now.kinds and not (named or now.area_ids or local):
+        # "What's the temperature?" nowhere in particular, or where there is none: wherever it is.
         yield from now.kinds_anywhere()
 
 

@@ -18,8 +18,8 @@ from .select import Matcher, describe
 
 LIMIT = 20
 HOME_PROMPT = (
-    f"Each request lists devices that may matter, with their state; find others with {DOMAIN}__find_devices. "
-    "Control any exposed device by its name with the intent tools, listed or not."
+    f"Requests list devices that may matter, with their state; find others with {DOMAIN}__find_devices. "
+    "Control any exposed device by name with the intent tools."
 )
 
 
@@ -27,7 +27,7 @@ class FindDevicesTool(AIAssistTool):
     """Search the exposed devices by words, area, floor and kind, with their state."""
 
     name = f"{DOMAIN}__find_devices"
-    description = "Find exposed devices by name words, area, floor, domain or device class, with their state."
+    description = "Find exposed devices, with their state."
     parameters = probatio.Schema(
         {
             probatio.Optional("name"): cv.string,
@@ -49,6 +49,7 @@ class FindDevicesTool(AIAssistTool):
     ) -> llm.ToolResult:
         args: dict[str, Any] = self.parameters(tool_input.tool_args)
         index = self.index
+        index.async_refresh()
         found = set(index.entities)
         if place := args.get("area"):
             if not (areas := Matcher(index, place).area_ids):

@@ -102,6 +102,10 @@ _LATIN_KINDS = {
 _CJK_KINDS = {word: kind for word, kind in KIND_WORDS.items() if is_cjk(word)}
 
 
+# The words of the kinds: saying only these names a kind of device, not one device.
+KIND_TOKENS = frozenset(token for word in KIND_WORDS for token in words(word))
+
+
 def kinds_in(text: str, said: set[str]) -> set[tuple[str, str | None]]:
     """The kinds of device a sentence speaks of; `said` is `set(words(text))`."""
     found = {kind for phrase, kind in _LATIN_KINDS.items() if all(word in said for word in phrase)}

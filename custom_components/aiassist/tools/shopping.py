@@ -31,7 +31,7 @@ _FOOD_WORDS = (
     "loves favourite favorite 饮食 过敏 素食 不吃 喜欢吃 忌口"
 )
 _ACTIONS = ("check", "uncheck", "remove", "move", "clear_done")
-_LIST = "Omit for the shopping list."
+_LIST = "Default: the shopping list"
 
 
 @dataclass(slots=True)
