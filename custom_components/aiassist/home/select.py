@@ -98,11 +98,15 @@ class Matcher:
         }
         return sorted(scores, key=lambda e: (-scores[e], entities[e].area_id != near, e))
 
-    def of_kinds(self, candidates: Iterable[str]) -> list[str]:
-        """The candidates of the kinds spoken of, or all of them when no kind was."""
+    def of_kinds(
+        self, candidates: Iterable[str], kinds: set[tuple[str, str | None]] | None = None
+    ) -> list[str]:
+        """The candidates of the kinds spoken of (or all), those whose names share a word first."""
         entities = self.index.entities
-        chosen = [e for e in candidates if not self.kinds or _is_kind(entities[e], self.kinds)]
-        return sorted(chosen)
+        kinds = self.kinds if kinds is None else kinds
+        chosen = [e for e in candidates if not kinds or _is_kind(entities[e], kinds)]
+        said = self.said
+        return sorted(chosen, key=lambda e: (not any(name & said for name in entities[e].name_words), e))
 
     def kinds_anywhere(self) -> list[str]:
         """Every device of the kinds spoken of."""
@@ -144,13 +148,15 @@ def select(hass: HomeAssistant, index: HomeIndex, request: Request, budget_token
 def _candidates(index: HomeIndex, request: Request) -> Iterator[str]:
     now = Matcher(index, request.text)
     yield from (named := now.named())
+    before = [Matcher(index, text) for text in request.history[-4:]]
     if now.area_ids:
-        yield from now.of_kinds(index.in_areas(now.area_ids))
+        # "And in the bedroom?" speaks of the kind the conversation was about.
+        kinds = now.kinds or next((matcher.kinds for matcher in reversed(before) if matcher.kinds), set())
+        yield from now.of_kinds(index.in_areas(now.area_ids), kinds)
     here = {request.area_id} if request.area_id else set()
     local: list[str] = []
     if now.kinds and here and not now.everywhere:
         yield from (local := now.of_kinds(index.in_areas(here)))
-    before = [Matcher(index, text) for text in request.history[-4:]]
     for matcher in reversed(before):
         yield from matcher.named()
     if now.kinds and now.everywhere:
@@ -200,8 +206,10 @@ def estimate_tokens(text: str) -> int:
 
 
 def _is_kind(entity: HomeEntity, kinds: set[tuple[str, str | None]]) -> bool:
+    """Of one of the kinds; a device without a class counts as any class of its domain (most TVs)."""
     return any(
-        entity.domain == domain and (device_class is None or entity.device_class == device_class)
+        entity.domain == domain
+        and (device_class is None or entity.device_class is None or entity.device_class == device_class)
         for domain, device_class in kinds
     )
 

@@ -62,6 +62,20 @@ KIND_WORDS: dict[str, tuple[str, str | None]] = {
     "摄像": ("camera", None), "场景": ("scene", None), "天气": ("weather", None),
 }  # fmt: skip
 
+# Words that speak of more than one kind: "the temperature" is a sensor's or a thermostat's.
+_ALSO: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "temperature": (("climate", None),), "warm": (("climate", None),), "cold": (("climate", None),),
+    "hot": (("climate", None),), "degree": (("climate", None),), "温度": (("climate", None),),
+    "多少度": (("climate", None),), "冷": (("climate", None),), "热": (("climate", None),),
+    "door": (("binary_sensor", "door"), ("cover", "door")),
+    "门": (("binary_sensor", "door"), ("cover", "door")),
+    "window": (("binary_sensor", "window"),), "窗": (("binary_sensor", "window"),),
+    "garage": (("binary_sensor", "garage_door"),), "车库": (("binary_sensor", "garage_door"),),
+    "humidity": (("humidifier", None),), "湿度": (("humidifier", None),),
+    "play": (("media_player", None),), "pause": (("media_player", None),), "song": (("media_player", None),),
+    "track": (("media_player", None),), "播放": (("media_player", None),), "暂停": (("media_player", None),),
+}  # fmt: skip
+
 # Words that say "every one of them", so a kind of device is meant in the whole home.
 EVERYWHERE = frozenset({"all", "every", "everything", "house", "home", "所有", "全部", "全屋", "家里"})
 
@@ -96,21 +110,31 @@ def is_cjk(text: str) -> bool:
     return bool(_IS_CJK.search(text))
 
 
-_LATIN_KINDS = {
-    tuple(stem(part) for part in word.split()): kind for word, kind in KIND_WORDS.items() if not is_cjk(word)
+_ALL_KINDS = {word: (kind, *_ALSO.get(word, ())) for word, kind in KIND_WORDS.items()} | {
+    word: kinds for word, kinds in _ALSO.items() if word not in KIND_WORDS
 }
-_CJK_KINDS = {word: kind for word, kind in KIND_WORDS.items() if is_cjk(word)}
+_LATIN_KINDS = {
+    tuple(stem(part) for part in word.split()): kinds
+    for word, kinds in _ALL_KINDS.items()
+    if not is_cjk(word)
+}
+_CJK_KINDS = {word: kinds for word, kinds in _ALL_KINDS.items() if is_cjk(word)}
 
 
 # The words of the kinds: saying only these names a kind of device, not one device.
-KIND_TOKENS = frozenset(token for word in KIND_WORDS for token in words(word))
+KIND_TOKENS = frozenset(token for word in _ALL_KINDS for token in words(word))
 
 
 def kinds_in(text: str, said: set[str]) -> set[tuple[str, str | None]]:
     """The kinds of device a sentence speaks of; `said` is `set(words(text))`."""
-    found = {kind for phrase, kind in _LATIN_KINDS.items() if all(word in said for word in phrase)}
+    found = {
+        kind
+        for phrase, kinds in _LATIN_KINDS.items()
+        if all(word in said for word in phrase)
+        for kind in kinds
+    }
     if is_cjk(text):
-        found.update(kind for word, kind in _CJK_KINDS.items() if word in text)
+        found.update(kind for word, kinds in _CJK_KINDS.items() if word in text for kind in kinds)
     return found
 
 
