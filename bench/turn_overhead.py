@@ -26,9 +26,11 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
     async_test_home_assistant,
 )
 
+from bench.scale import free_port  # noqa: E402
 import custom_components  # noqa: E402  (ours, before HA mounts its test config dir)
 from homeassistant import loader  # noqa: E402
 from homeassistant.components import conversation  # noqa: E402
+from homeassistant.components.http.config import DATA_STORE as HTTP_STORE  # noqa: E402
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData  # noqa: E402
 from homeassistant.const import CONF_API_KEY, CONF_URL  # noqa: E402
 from homeassistant.core import Context, HomeAssistant  # noqa: E402
@@ -52,6 +54,10 @@ def summary(samples: list[float]) -> str:
 
 
 async def setup_home(hass: HomeAssistant) -> None:
+    # Conversation needs http: on a free loopback port, never 0.0.0.0 or a running HA's 8123.
+    http = {"server_host": "127.0.0.1", "server_port": free_port()}
+    assert await async_setup_component(hass, "http", {"http": http})
+    await hass.data[HTTP_STORE].async_promote_pending()
     assert await async_setup_component(hass, "homeassistant", {})
     keys = [f"{area.lower().replace(' ', '_')}_{n}" for area in AREAS for n in range(10)]
     assert await async_setup_component(hass, "input_boolean", {"input_boolean": {key: {} for key in keys}})

@@ -320,3 +320,36 @@ async def test_assist_api_is_built_once_until_the_home_changes(
 
     renamed = "- Desk light, Reading lamp, Book light | light | Bedroom | on"
     assert _shown(model_server.chat_requests[-1])[0] == renamed
+
+
+async def test_a_word_of_several_kinds_and_the_kind_of_the_last_turn(
+    hass: HomeAssistant, model_server: ModelServer, house: House, agent_id: str
+) -> None:
+    bedroom = ar.async_get(hass).async_get_area_by_name("Bedroom")
+    assert bedroom
+    _add(
+        hass,
+        "climate",
+        "bedroom_thermostat",
+        "Bedroom thermostat",
+        bedroom.id,
+        state="heat",
+        attributes={"current_temperature": 19.5, "temperature": 21},
+    )
+    _add(hass, "media_player", "bedroom_tv", "Bedroom TV", bedroom.id)  # a TV without a device class
+    await hass.async_block_till_done()
+
+    first = await converse(hass, agent_id, "How warm is it upstairs?")
+    # A temperature is a sensor's or a thermostat's; upstairs is the Bedroom's floor.
+    assert _shown(model_server.chat_requests[0]) == [
+        "- Bedroom thermostat | climate | Bedroom | heat, now 19.5, set 21"
+    ]
+    await converse(hass, agent_id, "Turn off the kitchen lights", conversation_id=first.conversation_id)
+    await converse(hass, agent_id, "And in the bedroom?", conversation_id=first.conversation_id)
+    # The bedroom's lights, as the conversation was about lights; not its fan.
+    shown = _shown(model_server.chat_requests[2])
+    assert shown[0] == DESK_LIGHT
+    assert not any("Bedroom fan" in line for line in shown)
+
+    await converse(hass, agent_id, "Pause the TV")
+    assert "- Bedroom TV | media_player | Bedroom | off" in _shown(model_server.chat_requests[3])
