@@ -353,3 +353,34 @@ async def test_a_word_of_several_kinds_and_the_kind_of_the_last_turn(
 
     await converse(hass, agent_id, "Pause the TV")
     assert "- Bedroom TV | media_player | Bedroom | off" in _shown(model_server.chat_requests[3])
+
+
+async def test_find_devices_filters_and_says_what_it_cannot_find(
+    hass: HomeAssistant, model_server: ModelServer, house: House, agent_id: str
+) -> None:
+    model_server.chat.add(
+        Reply(
+            tool_calls=[
+                ToolCall(FIND_DEVICES, {"floor": "Upstairs"}),
+                ToolCall(FIND_DEVICES, {"device_class": "temperature"}),
+                ToolCall(FIND_DEVICES, {"name": "lights", "area": "Galley", "domain": ["light", "switch"]}),
+                ToolCall(FIND_DEVICES, {"area": "Attic"}),
+                ToolCall(FIND_DEVICES, {"floor": "Basement"}),
+                ToolCall(FIND_DEVICES, {"domain": "vacuum"}),
+            ]
+        ),
+        Reply(content="Found them."),
+    )
+
+    await converse(hass, agent_id, "What is there?")
+
+    upstairs, temperature, kitchen_lights, attic, basement, vacuum = _tool_messages(
+        model_server.chat_requests[1]
+    )
+    assert upstairs == {"devices": ["- Bedroom fan | fan | Bedroom | off", DESK_LIGHT]}
+    assert temperature == {"devices": [KITCHEN_TEMPERATURE]}
+    # A kind said in words: the kitchen's lights, not its coffee maker.
+    assert sorted(kitchen_lights["devices"]) == sorted([CEILING_LIGHT, COUNTER_LIGHT, KITCHEN_LIGHT])
+    assert attic == {"error": "No area is called Attic."}
+    assert basement == {"error": "No floor is called Basement."}
+    assert vacuum == {"error": "No exposed device matches; try fewer filters."}

@@ -4,14 +4,20 @@ import json
 from typing import Any
 
 import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
 
+from homeassistant.components import conversation
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
+from homeassistant.components.media_player import MediaPlayerEntityFeature
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 
 from .conftest import Home, converse, speech
 from .model_server import ModelServer, Reply, ToolCall
 
 TURN_ON = "intent__HassTurnOn"
+MEDIA = "media_player__actions"
 
 
 @pytest.mark.parametrize(
@@ -109,3 +115,35 @@ async def test_tool_schemas_are_flat_for_local_servers(
     turn_on = next(tool for tool in tools if tool["function"]["name"] == "intent__HassTurnOn")
     # `domain` accepts a string or a list: flattened to the list, which accepts both meanings.
     assert turn_on["function"]["parameters"]["properties"]["domain"]["type"] == "array"
+
+
+async def test_media_player_intents_are_one_tool_that_still_runs_them(
+    hass: HomeAssistant, model_server: ModelServer, home: Home, agent_id: str
+) -> None:
+    # Loaded after AI Assist: its tools reach the agent without a restart.
+    assert await async_setup_component(hass, "media_player", {})
+    hass.states.async_set(
+        "media_player.kitchen_speaker",
+        "playing",
+        {"friendly_name": "Kitchen speaker", "supported_features": MediaPlayerEntityFeature.PAUSE},
+    )
+    async_expose_entity(hass, conversation.DOMAIN, "media_player.kitchen_speaker", True)
+    paused = async_mock_service(hass, "media_player", "media_pause")
+    model_server.chat.add(
+        Reply(tool_calls=[ToolCall(MEDIA, {"action": "MediaPause", "name": "Kitchen speaker"})]),
+        Reply(tool_calls=[ToolCall(MEDIA, {"action": "Dance", "name": "Kitchen speaker"})]),
+        Reply(content="Paused."),
+    )
+
+    assert speech(await converse(hass, agent_id, "Pause the kitchen speaker")) == "Paused."
+
+    names = {tool["function"]["name"] for tool in model_server.chat_requests[0]["tools"]}
+    assert MEDIA in names
+    assert not {name for name in names if name.startswith("media_player__Hass")}
+    # HA's own intent ran, on the entity it matched by name.
+    assert [call.data["entity_id"] for call in paused] == ["media_player.kitchen_speaker"]
+    unknown = json.loads(
+        [m for m in model_server.chat_requests[2]["messages"] if m["role"] == "tool"][-1]["content"]
+    )
+    assert "Unknown action 'Dance'" in unknown["error"]
+    assert "MediaPause" in unknown["error"]

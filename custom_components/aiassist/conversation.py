@@ -85,10 +85,10 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             runtime.memory,
             speaker,
             chat_log.conversation_id,
+            runtime.home,
             options.get(CONF_TOOLS, TOOL_FAMILIES),
             self.entry.options,
             runtime.reminders,
-            runtime.home,
         )
         try:
             await chat_log.async_provide_llm_data(

@@ -31,7 +31,7 @@ class AgentAPI(llm.API):
     families: Collection[str] = TOOL_FAMILIES
     settings: Mapping[str, Any] = field(default_factory=dict)
     reminders: ReminderStore | None = None
-    home: Home | None = None
+    home: Home
 
     @override
     async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
@@ -44,21 +44,15 @@ class AgentAPI(llm.API):
             # Its integration was removed: the agent keeps working with what is left.
             LOGGER.warning("LLM API %s is not available; the agent goes on without it", ", ".join(missing))
         if api_ids := [api_id for api_id in self.api_ids if api_id in known]:
-            if self.home is None:
-                instance = await llm.async_get_api(self.hass, api_ids, llm_context)
-                tools.extend(instance.tools)
-                prompts.append(instance.api_prompt)
-                serializer = instance.custom_serializer
-            else:
-                picked = await self.home.apis.async_get(api_ids, llm_context)
-                # The prompt as if no particular satellite spoke: the same on every one of them.
-                shared = await self.home.apis.async_get(api_ids, replace(llm_context, device_id=None))
-                tools.extend(picked.tools)
-                prompts.append(shared.prompt.replace(NO_TIMERS, "").strip())
-                serializer = picked.custom_serializer
-                if llm.LLM_API_ASSIST in api_ids:
-                    tools.append(FindDevicesTool(self.home.index))
-                    prompts.append(HOME_PROMPT)
+            picked = await self.home.apis.async_get(api_ids, llm_context)
+            # The prompt as if no particular satellite spoke: the same on every one of them.
+            shared = await self.home.apis.async_get(api_ids, replace(llm_context, device_id=None))
+            tools.extend(picked.tools)
+            prompts.append(shared.prompt.replace(NO_TIMERS, "").strip())
+            serializer = picked.custom_serializer
+            if llm.LLM_API_ASSIST in api_ids:
+                tools.append(FindDevicesTool(self.home.index))
+                prompts.append(HOME_PROMPT)
         tools.extend(memory_tools(self.store, self.speaker, self.source))
         prompts.append(MEMORY_PROMPT)
         tools.extend(family_tools(self.families, self.settings, self.store, self.speaker, self.reminders))
@@ -77,10 +71,10 @@ def agent_api(
     store: MemoryStore,
     speaker: Speaker,
     conversation_id: str,
+    home: Home,
     families: Collection[str] = TOOL_FAMILIES,
     settings: Mapping[str, Any] | None = None,
     reminders: ReminderStore | None = None,
-    home: Home | None = None,
 ) -> AgentAPI:
     """The API of one turn: `families` from the agent's options, `settings` the entry's options."""
     return AgentAPI(
