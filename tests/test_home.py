@@ -6,10 +6,11 @@ import json
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.aiassist.const import CONF_HOME_BUDGET
+from custom_components.aiassist.const import CONF_EMBEDDING_MODEL, CONF_HOME_BUDGET
 from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigEntryState
@@ -18,7 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar, entity_registry as er, floor_registry as fr, llm
 
 from .conftest import AGENT_OPTIONS, Home, converse
-from .model_server import ModelServer, Reply, ToolCall
+from .model_server import EmbeddingReply, ModelServer, RecordedRequest, Reply, ToolCall
 
 HEADER = "Devices (names | type | area | state):"
 FIND_DEVICES = "aiassist__find_devices"
@@ -384,3 +385,52 @@ async def test_find_devices_filters_and_says_what_it_cannot_find(
     assert attic == {"error": "No area is called Attic."}
     assert basement == {"error": "No floor is called Basement."}
     assert vacuum == {"error": "No exposed device matches; try fewer filters."}
+
+
+def _by_meaning(request: RecordedRequest) -> EmbeddingReply:
+    """Vectors that put the bedroom fan and stuffiness together, everything else elsewhere."""
+    texts = request.json["input"] if request.json else []
+    vectors = []
+    for text in texts:
+        near = "Bedroom fan" in text or "stuffy" in text
+        vectors.append([1.0, 0.0, 0.0] if near else [0.0, 1.0, 0.0] if "Garden" in text else [0.0, 0.0, 1.0])
+    return EmbeddingReply(vectors=vectors)
+
+
+async def test_with_an_embedding_model_a_device_is_found_by_meaning(
+    hass: HomeAssistant,
+    model_server: ModelServer,
+    house: House,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config_entries.async_update_entry(config_entry, options={CONF_EMBEDDING_MODEL: "test-embed"})
+    model_server.embeddings.responder = _by_meaning
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED
+    agent_id = next(
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(er.async_get(hass), config_entry.entry_id)
+        if entry.domain == "conversation"
+    )
+    vectors = config_entry.runtime_data.home.vectors
+    assert vectors is not None
+    # The devices are embedded a while after the home last changed, in batches, not per turn.
+    freezer.tick(60)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert vectors.ready
+    # A memory, so that the memory's recall embeds what is said too.
+    await hass.services.async_call(
+        "aiassist", "remember", {"text": "The household likes it cool"}, blocking=True, return_response=True
+    )
+    embedded = len(model_server.embedding_requests)
+
+    await converse(hass, agent_id, "It is stuffy, do something")
+
+    # No word of its name was said; its meaning was.
+    assert "- Bedroom fan | fan | Bedroom | off" in _shown(model_server.chat_requests[0])
+    # The turn embedded only what was said, once for the memory and the home together.
+    assert [body["input"] for body in model_server.embedding_requests[embedded:]] == [
+        ["It is stuffy, do something"]
+    ]

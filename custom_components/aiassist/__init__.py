@@ -43,7 +43,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> 
     entry.async_on_unload(learner.async_stop)
     reminders = ReminderStore(hass, entry.entry_id, ReminderDelivery(hass, lambda: entry.options))
     await reminders.async_load()
-    home = Home.async_start(hass, entry.async_on_unload)
+    home = Home.async_start(hass, entry.async_on_unload, memory.async_embed if memory.embedder else None)
     entry.runtime_data = AIAssistRuntime(
         coordinator, memory, recent, SpeakerResolver(), learner, reminders, home
     )

@@ -82,9 +82,12 @@ async def async_build_context(
         if sight is not None and any(name.endswith(FIND_DEVICES_SUFFIX) for name in tool_names):
             area_id = _area_id(hass, llm_context.device_id)
             history = (*(text for turn in recall.carried for text in turn), *_said_before(chat_log))
-            devices = select(
-                hass, sight.home.index, Request(user_input.text, history, area_id), sight.budget_tokens
-            )
+            home = sight.home
+            vector = None
+            if home.vectors is not None and home.vectors.ready:
+                vector = await recall.memory.async_embed_query(user_input.text)
+            request = Request(user_input.text, history, area_id, vector)
+            devices = select(hass, home.index, request, sight.budget_tokens, home.vectors)
     recalled, recalled_ids = await _async_recalled(user_input.text, recall)
     shown = devices.text if devices else ""
     situation = [recalled, shown, _situation(hass, chat_log, llm_context, tool_names)]

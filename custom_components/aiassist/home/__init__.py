@@ -9,6 +9,7 @@ from .cache import APICache, PickedAPIs
 from .index import HomeIndex
 from .select import Request, Selection, select
 from .tools import HOME_PROMPT, FindDevicesTool
+from .vectors import Embed, HomeVectors
 
 __all__ = [
     "HOME_PROMPT",
@@ -16,6 +17,7 @@ __all__ = [
     "FindDevicesTool",
     "Home",
     "HomeIndex",
+    "HomeVectors",
     "PickedAPIs",
     "Request",
     "Selection",
@@ -29,13 +31,17 @@ class Home:
 
     index: HomeIndex
     apis: APICache
+    vectors: HomeVectors | None = None
 
     @classmethod
     @callback
-    def async_start(cls, hass: HomeAssistant, on_unload: Callable[[Callable[[], None]], None]) -> Home:
-        """Index the home now and follow it until the entry unloads."""
+    def async_start(
+        cls, hass: HomeAssistant, on_unload: Callable[[Callable[[], None]], None], embed: Embed | None = None
+    ) -> Home:
+        """Index the home now and follow it until the entry unloads; by meaning too with `embed`."""
         index = HomeIndex(hass)
         apis = APICache(hass, index)
-        for unsub in (*index.async_start(), *apis.async_start()):
+        vectors = HomeVectors(hass, index, embed) if embed is not None else None
+        for unsub in (*index.async_start(), *apis.async_start(), *(vectors.async_start() if vectors else ())):
             on_unload(unsub)
-        return cls(index, apis)
+        return cls(index, apis, vectors)

@@ -3,7 +3,8 @@
 In order: the devices the sentence names (a name or alias, in any language), the devices of
 the areas and floors it names (only the kinds it speaks of, when it speaks of kinds), the kinds
 it speaks of in the speaker's area, the devices the recent turns named, the rest of the
-speaker's area, and, when it names no device whole, devices whose names it half says, and when
+speaker's area, and, when it names no device whole, devices whose names it half says; devices
+close in meaning when the service embeds (an embedding model is set); and when
 it names no device or place and the speaker's area has none of them, the kinds it speaks of
 wherever they are.
 """
@@ -16,6 +17,7 @@ from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant, State
 
 from .index import HomeEntity, HomeIndex
+from .vectors import HomeVectors, Vector
 from .words import KIND_TOKENS, kinds_in, says_everywhere, words
 
 # Share of a name's weight the sentence must say for a device to count as half named.
@@ -40,6 +42,8 @@ class Request:
     text: str
     history: tuple[str, ...] = ()
     area_id: str | None = None
+    # What was said, embedded, when the devices have vectors.
+    vector: Vector | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +131,19 @@ class Matcher:
         return best
 
 
-def select(hass: HomeAssistant, index: HomeIndex, request: Request, budget_tokens: int) -> Selection:
+def select(
+    hass: HomeAssistant,
+    index: HomeIndex,
+    request: Request,
+    budget_tokens: int,
+    vectors: HomeVectors | None = None,
+) -> Selection:
     """Choose the devices for one request, within `budget_tokens`."""
     index.async_refresh()
     chosen: list[str] = []
     lines: list[str] = []
     left = budget_tokens
-    for entity_id in _candidates(index, request):
+    for entity_id in _candidates(index, request, vectors):
         if entity_id in chosen:
             continue
         line = describe(hass, index, index.entities[entity_id])
@@ -145,7 +155,7 @@ def select(hass: HomeAssistant, index: HomeIndex, request: Request, budget_token
     return Selection(tuple(chosen), tuple(lines))
 
 
-def _candidates(index: HomeIndex, request: Request) -> Iterator[str]:
+def _candidates(index: HomeIndex, request: Request, vectors: HomeVectors | None) -> Iterator[str]:
     now = Matcher(index, request.text)
     yield from (named := now.named())
     before = [Matcher(index, text) for text in request.history[-4:]]
@@ -165,6 +175,9 @@ def _candidates(index: HomeIndex, request: Request) -> Iterator[str]:
     if not named:
         # Only when no device is named whole: "the ceiling light" in a home of ceiling lights.
         yield from now.half_named(request.area_id)
+    if vectors is not None:
+        # "It's stuffy in here": no word of a name, but the meaning of one.
+        yield from vectors.nearest(request.vector)
     for matcher in reversed(before):
         if matcher.area_ids:
             yield from matcher.of_kinds(index.in_areas(matcher.area_ids))

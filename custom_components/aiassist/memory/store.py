@@ -32,6 +32,8 @@ SAME_MEANING = 0.92
 EMBED_BATCH = 64
 # After an embeddings failure, search by words alone for this long (seconds).
 EMBEDDINGS_REST = 60.0
+# A query's vector serves the turn it was said in.
+QUERY_TTL = 10.0
 
 type Listener = Callable[[set[str]], None]
 
@@ -114,6 +116,7 @@ class MemoryStore:
         self._vector_store = Store[dict[str, Any]](hass, 1, _vectors_key(entry_id), atomic_writes=True)
         self._listeners: list[Listener] = []
         self._embeddings_resume = 0.0
+        self._query: tuple[str, float, Vector | None] | None = None
 
     async def async_load(self, embedder: Embedder | None) -> None:
         """Load memories and vectors; anything unreadable is kept aside and reported."""
@@ -264,7 +267,7 @@ class MemoryStore:
 
     async def async_search(self, query: str, owners: tuple[str, ...], limit: int) -> list[Memory]:
         """Return the owners' memories most relevant to `query`, best first; no one else's, ever."""
-        vector = await self._async_embed_one(query) if self._vectors else None
+        vector = await self.async_embed_query(query) if self._vectors else None
         ids = self.index.search(query, owners, limit, vector)
         return [memory for memory_id in ids if (memory := self.memories[memory_id]).owner in owners]
 
@@ -273,7 +276,7 @@ class MemoryStore:
         missing = [memory for memory in self.memories.values() if memory.id not in self._vectors]
         for start in range(0, len(missing), EMBED_BATCH):
             batch = missing[start : start + EMBED_BATCH]
-            vectors = await self._async_embed([memory.text for memory in batch])
+            vectors = await self.async_embed([memory.text for memory in batch])
             if vectors is None:
                 return
             for memory, vector in zip(batch, vectors, strict=True):
@@ -296,11 +299,20 @@ class MemoryStore:
         self._vectors[memory.id] = _encode(vector)
         self.index.add_vector(memory.id, memory.owner, vector)
 
+    async def async_embed_query(self, text: str) -> Vector | None:
+        """What was said, as a vector, embedded once per turn for the memory and the home alike."""
+        now = time.monotonic()
+        if self._query is not None and self._query[0] == text and now - self._query[1] < QUERY_TTL:
+            return self._query[2]
+        vector = await self._async_embed_one(text)
+        self._query = (text, now, vector)
+        return vector
+
     async def _async_embed_one(self, text: str) -> Vector | None:
-        vectors = await self._async_embed([text])
+        vectors = await self.async_embed([text])
         return vectors[0] if vectors else None
 
-    async def _async_embed(self, texts: list[str]) -> list[Vector] | None:
+    async def async_embed(self, texts: list[str]) -> list[Vector] | None:
         """Embed, or None: without embeddings the lexical index still answers.
 
         After a failure, embeddings rest for a while, so that no answer waits on a dead endpoint.
