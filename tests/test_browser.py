@@ -314,8 +314,11 @@ async def expect_no_raw_keys(page: Page, step: dict[str, Any]) -> None:
 
 
 async def say(page: Page, text: str, answer: re.Pattern[str]) -> None:
-    """Type a request in the Assist dialog and wait for an answer that matches."""
+    """Type a request in the Assist dialog and wait for an answer that matches.
+
+    The request itself is shown first and may match too ("kitchen"): it is not the answer.
+    """
     box = page.get_by_role("textbox", name="Enter a request")
     await box.fill(text)
     await box.press("Enter")
-    await expect(page.get_by_text(answer).last).to_be_visible()
+    await expect(page.get_by_text(answer).filter(has_not_text=text).last).to_be_visible()
