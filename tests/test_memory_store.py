@@ -203,3 +203,21 @@ async def test_a_file_from_a_newer_release_is_never_overwritten(
     assert not await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     assert hass_storage[memories_key(config_entry)] == future
+
+
+@pytest.mark.parametrize(
+    ("query", "meant", "only_grammar_shared"),
+    [
+        ("Can I have a beer tonight?", "Beer gives the household headaches", "We can't stand loud music"),
+        ("What am I doing tomorrow?", "Tomorrow the household visits grandma", "The heating is on at 7 am"),
+        ("我对什么过敏？", "家里有人对花生过敏", "我的车是红色的"),
+    ],
+    ids=["can-cant", "am", "chinese-grammar-characters"],
+)
+async def test_words_that_are_only_grammar_do_not_recall_a_memory(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, query: str, meant: str, only_grammar_shared: str
+) -> None:
+    for text in (meant, only_grammar_shared):
+        await remember(hass, text)
+    found = await setup_integration.runtime_data.memory.async_search(query, ("household",), 5)
+    assert [memory.text for memory in found] == [meant]

@@ -69,7 +69,8 @@ class LexicalIndex:
             for doc_id, frequency in docs.items():
                 norm = frequency + K1 * (1 - B + B * self.lengths[doc_id] / average)
                 scores[doc_id] = scores.get(doc_id, 0.0) + idf * frequency * (K1 + 1) / norm
-        return sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]
+        # Ties by id: the same question recalls the same memories, run after run.
+        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 class VectorIndex:
@@ -184,7 +185,7 @@ class MemoryIndex:
             for ranking in rankings:
                 for rank, (doc_id, _score) in enumerate(ranking):
                     fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (RRF_K + rank)
-        return [doc_id for doc_id, _ in sorted(fused.items(), key=lambda item: item[1], reverse=True)[:limit]]
+        return [doc_id for doc_id, _ in sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:limit]]
 
     def similar(self, text: str, owner: str, vector: Vector | None) -> list[tuple[str, float, float | None]]:
         """Return the owner's memories closest to `text`, for deduplication.
