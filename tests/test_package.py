@@ -36,7 +36,8 @@ manifest.json
       HA's own constraint for the package (package_constraints.txt) both fall in the range.
   M9  Every third-party module the code imports comes from a manifest requirement or from
       Home Assistant itself (its requirements or package constraints), never from a
-      requirement's own dependencies (dependency transparency).
+      requirement's own dependencies (dependency transparency), or from an exact pin the
+      importing module installs on demand (`REQUIREMENT = "name==x.y"`, the built-in model).
 
 hacs.json (HACS's HACS_MANIFEST_JSON_SCHEMA and checks)
   H1  Only HACS's keys with their types (name required and non-empty; homeassistant and hacs

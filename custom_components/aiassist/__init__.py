@@ -8,12 +8,19 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_EMBEDDING_MODEL, CONF_REMINDER_MISSED_AGE, DEFAULT_REMINDER_MISSED_AGE, DOMAIN
+from .const import (
+    BUILTIN_EMBEDDINGS,
+    CONF_EMBEDDING_MODEL,
+    CONF_REMINDER_MISSED_AGE,
+    DEFAULT_REMINDER_MISSED_AGE,
+    DOMAIN,
+)
 from .coordinator import AIAssistCoordinator
 from .home import Home
 from .learning import Learner
 from .memory import MemoryStore, async_remove_memory
-from .memory.embeddings import Embedder
+from .memory.builtin import BuiltinEmbedder
+from .memory.embeddings import Embedder, EmbeddingModel
 from .recent import RecentConversations, async_remove_recent
 from .reminders import ReminderDelivery, ReminderStore, async_remove_reminders
 from .runtime import AIAssistConfigEntry, AIAssistRuntime
@@ -36,7 +43,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> 
     await coordinator.async_config_entry_first_refresh()
     memory = MemoryStore(hass, entry.entry_id)
     embedding_model = entry.options.get(CONF_EMBEDDING_MODEL)
-    await memory.async_load(Embedder(coordinator.client, embedding_model) if embedding_model else None)
+    await memory.async_load(_embedder(hass, coordinator, embedding_model))
     recent = RecentConversations(hass, entry.entry_id)
     await recent.async_load()
     learner = Learner(hass, coordinator, memory)
@@ -61,6 +68,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> 
 
     entry.async_on_unload(async_at_started(hass, start_reminders))
     return True
+
+
+def _embedder(
+    hass: HomeAssistant, coordinator: AIAssistCoordinator, model: str | None
+) -> EmbeddingModel | None:
+    """The memory's embedding model: none (words only), the built-in one, or the service's."""
+    if not model:
+        return None
+    if model == BUILTIN_EMBEDDINGS:
+        return BuiltinEmbedder(hass)
+    return Embedder(coordinator.client, model)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> bool:

@@ -34,6 +34,7 @@ from homeassistant.helpers.selector import (
 from .agent_flow import ConversationFlowHandler, default_agent_options, model_selector
 from .api import AIServiceError, async_create_client, async_list_models, normalize_url
 from .const import (
+    BUILTIN_EMBEDDINGS,
     CONF_EMBEDDING_MODEL,
     CONF_FORECAST_URL,
     CONF_GEOCODING_URL,
@@ -53,7 +54,8 @@ from .const import (
     PRESETS_NEEDING_KEY,
     SUBENTRY_CONVERSATION,
 )
-from .memory.embeddings import Embedder
+from .memory.builtin import BuiltinEmbedder
+from .memory.embeddings import Embedder, EmbeddingModel
 from .models import recommended_model
 from .runtime import AIAssistConfigEntry
 
@@ -298,8 +300,13 @@ class AIAssistOptionsFlow(OptionsFlow):
                 options[CONF_SHOPPING_LIST] = shopping_list
             model = str(user_input.get(CONF_EMBEDDING_MODEL) or "").strip()
             if model:
+                embedder: EmbeddingModel = (
+                    BuiltinEmbedder(self.hass)
+                    if model == BUILTIN_EMBEDDINGS
+                    else Embedder(entry.runtime_data.coordinator.client, model)
+                )
                 try:
-                    await Embedder(entry.runtime_data.coordinator.client, model).async_embed(["test"])
+                    await embedder.async_embed(["test"])
                 except AIServiceError as err:
                     LOGGER.debug("Embedding model %s does not work: %s", model, err.detail)
                     errors[CONF_EMBEDDING_MODEL] = "embedding_failed"
@@ -309,7 +316,14 @@ class AIAssistOptionsFlow(OptionsFlow):
         models = entry.runtime_data.coordinator.data or []
         schema = probatio.Schema(
             {
-                probatio.Optional(CONF_EMBEDDING_MODEL): model_selector(models),
+                probatio.Optional(CONF_EMBEDDING_MODEL): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[BUILTIN_EMBEDDINGS, *models],
+                        mode=SelectSelectorMode.DROPDOWN,
+                        custom_value=True,
+                        translation_key=CONF_EMBEDDING_MODEL,
+                    )
+                ),
                 probatio.Optional(CONF_WEATHER_ENTITY): _WEATHER_ENTITY,
                 probatio.Optional(CONF_GEOCODING_URL): _URL,
                 probatio.Optional(CONF_FORECAST_URL): _URL,

@@ -55,6 +55,8 @@ DEFAULT_PROMPT: Final = (
 
 # Entry options: the memory's embedding model (none: lexical search only).
 CONF_EMBEDDING_MODEL: Final = "embedding_model"
+# The embedding model that runs in Home Assistant itself, offline (memory/builtin.py).
+BUILTIN_EMBEDDINGS: Final = "aiassist_builtin"
 # Agent options for memory and continuity.
 CONF_RECALL_BUDGET: Final = "recall_budget"
 # Agent option: how much of the home (devices and their state) a request may show the model.

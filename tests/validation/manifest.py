@@ -298,6 +298,8 @@ def check_third_party_imports() -> Errors:
         names = {canonicalize_name(name) for name in distributions.get(top, [top])}
         if names & required:
             continue
+        if names & _on_demand(path):
+            continue
         if not names & provided:
             errors.add(
                 relative(path),
@@ -309,6 +311,24 @@ def check_third_party_imports() -> Errors:
                 ),
             )
     return errors
+
+
+def _on_demand(path: Path) -> set[str]:
+    """Requirements a module installs itself when the user picks it: `REQUIREMENT = "name==x.y"`.
+
+    They must be exact pins: Home Assistant's installer puts them in as written.
+    """
+    found: set[str] = set()
+    for node in ast.walk(SOURCES[path]):
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(target, ast.Name) and target.id == "REQUIREMENT" for target in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+            and "==" in node.value.value
+        ):
+            found.add(canonicalize_name(Requirement(node.value.value).name))
+    return found
 
 
 def _required_by(names: set[str], required: set[str]) -> str:

@@ -1,5 +1,7 @@
 """Embeddings from the service's /embeddings endpoint; optional, and never required."""
 
+from typing import Protocol
+
 import numpy as np
 import openai
 
@@ -8,6 +10,15 @@ from .index import Vector
 
 # Recall runs before every answer: a slow embeddings endpoint must not hold it up long.
 EMBED_TIMEOUT = 5.0
+
+
+class EmbeddingModel(Protocol):
+    """What turns memories into vectors: the service's model, or the built-in one."""
+
+    model: str
+
+    async def async_embed(self, texts: list[str]) -> list[Vector]:
+        """One vector per text; raises AIServiceError when it cannot."""
 
 
 class Embedder:

@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from ..api import AIServiceError
 from ..const import DOMAIN, LOGGER
-from .embeddings import Embedder
+from .embeddings import EmbeddingModel
 from .index import MemoryIndex, Vector
 from .model import Memory
 
@@ -101,7 +101,7 @@ class MemoryStore:
         self.entry_id = entry_id
         self.memories: dict[str, Memory] = {}
         self.index = MemoryIndex(hass.config.language)
-        self.embedder: Embedder | None = None
+        self.embedder: EmbeddingModel | None = None
         # Person id -> (name, person entity id), so that a removed person's memories keep a
         # name and can still be forgotten by the entity id the user knew.
         self.people: dict[str, tuple[str, str]] = {}
@@ -118,7 +118,7 @@ class MemoryStore:
         self._embeddings_resume = 0.0
         self._query: tuple[str, float, Vector | None] | None = None
 
-    async def async_load(self, embedder: Embedder | None) -> None:
+    async def async_load(self, embedder: EmbeddingModel | None) -> None:
         """Load memories and vectors; anything unreadable is kept aside and reported."""
         self.embedder = embedder
         for memory in await self._async_read_memories():
