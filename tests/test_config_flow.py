@@ -397,14 +397,20 @@ async def test_memory_options_pick_an_embedding_model_that_works(
     )
     assert result["errors"] == {"embedding_model": "embedding_failed"}
 
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"embedding_model": "test-embed"}
-    )
+    await _save_embedding_model(hass, result["flow_id"], setup_integration, "test-embed")
+
+
+async def _save_embedding_model(
+    hass: HomeAssistant, flow_id: str, entry: MockConfigEntry, model: str
+) -> None:
+    """Pick `model` in the options form: saved, and the reloaded memory embeds with it."""
+    result = await hass.config_entries.options.async_configure(flow_id, {"embedding_model": model})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert setup_integration.options == {"embedding_model": "test-embed"}
-    assert setup_integration.state is ConfigEntryState.LOADED
-    assert setup_integration.runtime_data.memory.embedder is not None
+    assert entry.options == {"embedding_model": model}
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.memory.embedder is not None
+    assert entry.runtime_data.memory.embedder.model == model
 
 
 async def test_memory_options_offer_the_built_in_model_and_check_that_it_loads(
@@ -422,14 +428,7 @@ async def test_memory_options_offer_the_built_in_model_and_check_that_it_loads(
         )
     assert result["errors"] == {"embedding_model": "embedding_failed"}
 
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"embedding_model": "aiassist_builtin"}
-    )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert setup_integration.options == {"embedding_model": "aiassist_builtin"}
-    assert setup_integration.runtime_data.memory.embedder is not None
-    assert setup_integration.runtime_data.memory.embedder.model == "aiassist_builtin"
+    await _save_embedding_model(hass, result["flow_id"], setup_integration, "aiassist_builtin")
     assert model_server.embedding_requests == []
 
 
