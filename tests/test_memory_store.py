@@ -13,7 +13,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir, storage
 
-from .conftest import People
+from .conftest import People, converse
 from .model_server import EmbeddingReply, Fault, ModelServer
 from .test_memory import ANNA_LIST, HOUSEHOLD_LIST, items, remember, texts
 
@@ -259,3 +259,32 @@ async def test_when_the_built_in_model_cannot_load_words_still_find_memories(
         )
     assert [memory.text for memory in found] == ["The bins go out on Thursday"]
     assert caplog.text.count("built-in embedding model could not be loaded") == 1
+
+
+async def test_with_the_built_in_model_only_memories_that_matter_reach_the_prompt(
+    hass: HomeAssistant, model_server: ModelServer, builtin_entry: MockConfigEntry, agent_id: str
+) -> None:
+    for text in (
+        "Anna is vegetarian",
+        "The bins go out on Thursday",
+        "The car is serviced every March",
+        "Ben plays football on Saturdays",
+        "The wifi password is on the fridge",
+        "Grandma visits at Christmas",
+        "The dog is walked at seven",
+        "Mia's piano lesson is on Tuesday",
+        "The boiler was replaced last year",
+        "Leo is learning to swim",
+    ):
+        await remember(hass, text)
+
+    await converse(hass, agent_id, "Which day does the rubbish get collected?")
+    await converse(hass, agent_id, "我的车什么时候保养？")
+
+    rubbish, car = (request["messages"][-1]["content"] for request in model_server.chat_requests)
+    # Ten memories would fit the budget; only the one meant reaches the prompt, by meaning,
+    # in English and across languages.
+    assert rubbish.count("(household)") == 1
+    assert "The bins go out on Thursday" in rubbish
+    assert car.count("(household)") == 1
+    assert "The car is serviced every March" in car

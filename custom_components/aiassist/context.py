@@ -127,7 +127,7 @@ async def _async_recalled(text: str, recall: Recall) -> tuple[str, tuple[str, ..
     budget = recall.budget_tokens * CHARS_PER_TOKEN
     memories: list[str] = []
     ids: list[str] = []
-    for memory in await recall.memory.async_search(text, speaker.readable, RECALL_CANDIDATES):
+    for memory in await recall.memory.async_recall(text, speaker.readable, RECALL_CANDIDATES):
         about = "household" if memory.owner == HOUSEHOLD else speaker.person.name if speaker.person else ""
         line = f"- [{memory.id}] ({about}) {memory.text}"
         if len(line) > budget:

@@ -271,6 +271,18 @@ class MemoryStore:
         ids = self.index.search(query, owners, limit, vector)
         return [memory for memory_id in ids if (memory := self.memories[memory_id]).owner in owners]
 
+    async def async_recall(self, query: str, owners: tuple[str, ...], limit: int) -> list[Memory]:
+        """The owners' memories that matter to `query`, for the prompt, best first.
+
+        By meaning, only those close to the best match (and each owner's best word match);
+        by words alone, the best `limit`. Never anyone else's.
+        """
+        vector = await self.async_embed_query(query) if self._vectors else None
+        if vector is None:
+            return await self.async_search(query, owners, limit)
+        ids = self.index.for_prompt(query, owners, vector, limit)
+        return [memory for memory_id in ids if (memory := self.memories[memory_id]).owner in owners]
+
     async def async_backfill_vectors(self) -> None:
         """Embed the memories that have no vector yet (new model, or the endpoint was down)."""
         missing = [memory for memory in self.memories.values() if memory.id not in self._vectors]
