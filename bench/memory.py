@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from custom_components.aiassist.const import DEFAULT_RECALL_BUDGET  # noqa: E402
 from custom_components.aiassist.context import CHARS_PER_TOKEN, RECALL_CANDIDATES  # noqa: E402
-from custom_components.aiassist.memory.index import MemoryIndex  # noqa: E402
+from custom_components.aiassist.memory.index import PROMPT_ALL, MemoryIndex  # noqa: E402
 from custom_components.aiassist.memory.model import HOUSEHOLD  # noqa: E402
 
 TARGET_P95_MS = 5.0
@@ -72,7 +72,9 @@ def prompt(
     index: MemoryIndex, texts: dict[str, str], text: str, owners: tuple[str, ...], vector: np.ndarray | None
 ) -> list[str]:
     """The memories the agent puts in the prompt, as context.py and MemoryStore.async_recall do."""
-    if vector is not None:
+    if len(every := index.ids(owners)) <= PROMPT_ALL:
+        found = every
+    elif vector is not None:
         found = index.for_prompt(text, owners, vector, RECALL_CANDIDATES)
     else:
         found = index.search(text, owners, RECALL_CANDIDATES)

@@ -288,3 +288,17 @@ async def test_with_the_built_in_model_only_memories_that_matter_reach_the_promp
     assert "The bins go out on Thursday" in rubbish
     assert car.count("(household)") == 1
     assert "The car is serviced every March" in car
+
+
+async def test_a_few_memories_all_reach_the_prompt_even_without_a_shared_word(
+    hass: HomeAssistant, model_server: ModelServer, agent_id: str
+) -> None:
+    for text in ("Anna is vegetarian", "The bins go out on Thursday", "Ben is allergic to cats"):
+        await remember(hass, text)
+
+    await converse(hass, agent_id, "What should I cook tonight?")
+
+    context = model_server.chat_requests[0]["messages"][-1]["content"]
+    # Words alone find none of them; so few cost little, and none can be missed.
+    for text in ("Anna is vegetarian", "The bins go out on Thursday", "Ben is allergic to cats"):
+        assert text in context

@@ -30,6 +30,8 @@ WORDS_WEIGHT_WITH_VECTORS = 0.5
 # average, against 0.964 with 20).
 PROMPT_WINDOW = 0.18
 PROMPT_MOST = 10
+# So few memories that they all go: nothing can be missed, and they cost little.
+PROMPT_ALL = 6
 
 
 @dataclass
@@ -199,6 +201,12 @@ class MemoryIndex:
                 for rank, (doc_id, _score) in enumerate(ranking):
                     fused[doc_id] = fused.get(doc_id, 0.0) + weight / (RRF_K + rank)
         return [doc_id for doc_id, _ in sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+
+    def ids(self, owners: Iterable[str]) -> list[str]:
+        """The ids of these owners' memories."""
+        return [
+            doc_id for owner in owners if (index := self._owners.get(owner)) for doc_id in index.lexical.terms
+        ]
 
     def for_prompt(self, text: str, owners: Iterable[str], query_vector: Vector, limit: int) -> list[str]:
         """The memories worth a place in the prompt, by meaning and by the best word match.

@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from ..api import AIServiceError
 from ..const import DOMAIN, LOGGER
 from .embeddings import EmbeddingModel
-from .index import MemoryIndex, Vector
+from .index import PROMPT_ALL, MemoryIndex, Vector
 from .model import Memory
 
 STORAGE_VERSION = 1
@@ -274,9 +274,15 @@ class MemoryStore:
     async def async_recall(self, query: str, owners: tuple[str, ...], limit: int) -> list[Memory]:
         """The owners' memories that matter to `query`, for the prompt, best first.
 
-        By meaning, only those close to the best match (and each owner's best word match);
-        by words alone, the best `limit`. Never anyone else's.
+        All of them when they are few; else by meaning, only those close to the best match
+        (and each owner's best word match); by words alone, the best `limit`. Never anyone
+        else's.
         """
+        if len(visible := self.index.ids(owners)) <= PROMPT_ALL:
+            best = [memory.id for memory in await self.async_search(query, owners, limit)]
+            rank = {memory_id: number for number, memory_id in enumerate(best)}
+            ordered = sorted(visible, key=lambda memory_id: (rank.get(memory_id, len(rank)), memory_id))
+            return [self.memories[memory_id] for memory_id in ordered]
         vector = await self.async_embed_query(query) if self._vectors else None
         if vector is None:
             return await self.async_search(query, owners, limit)
