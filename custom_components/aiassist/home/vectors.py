@@ -15,6 +15,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
 from ..const import LOGGER
+from ..memory.index import similarities
 from .index import HomeEntity, HomeIndex
 
 type Vector = np.ndarray
@@ -63,7 +64,7 @@ class HomeVectors:
         norm = float(np.linalg.norm(vector))
         if not norm:
             return []
-        scores = self._matrix @ (vector / norm)
+        scores = similarities(self._matrix, (vector / norm).astype(np.float32))
         top = np.argsort(-scores)[:LIMIT]
         least = max(FLOOR, float(scores[top[0]]) - MARGIN)
         return [self._ids[i] for i in top if scores[i] >= least and self._ids[i] in self.index.entities]

