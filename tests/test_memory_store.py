@@ -1,7 +1,9 @@
 """What is stored survives restarts, damage is reported, and embeddings are optional."""
 
+import asyncio
 import json
 from pathlib import Path
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -302,3 +304,65 @@ async def test_a_few_memories_all_reach_the_prompt_even_without_a_shared_word(
     # Words alone find none of them; so few cost little, and none can be missed.
     for text in ("Anna is vegetarian", "The bins go out on Thursday", "Ben is allergic to cats"):
         assert text in context
+
+
+async def test_with_the_built_in_model_another_persons_memories_never_reach_the_prompt(
+    hass: HomeAssistant,
+    model_server: ModelServer,
+    builtin_entry: MockConfigEntry,
+    people: People,
+    agent_id: str,
+) -> None:
+    # Anna's memory is the closest in meaning to Ben's question; it is not his to see.
+    await remember(hass, "Anna is allergic to penicillin", "person.anna")
+    for text in (
+        "Ben is allergic to shellfish",
+        "Ben plays football on Saturdays",
+        "Ben works at the hospital",
+        "Ben drinks coffee every morning",
+    ):
+        await remember(hass, text, "person.ben")
+    for text in (
+        "The bins go out on Thursday",
+        "The car is serviced every March",
+        "Grandma visits at Christmas",
+    ):
+        await remember(hass, text)
+
+    await converse(hass, agent_id, "It's Ben. Which medicine am I allergic to?")
+
+    everything = json.dumps(model_server.chat_requests)
+    assert "penicillin" not in everything
+    assert "Ben is allergic to shellfish" in everything
+
+
+class _SlowModel:
+    """A model that takes its time, as the real one does on a slow board; says when it worked."""
+
+    def __init__(self) -> None:
+        self.working: list[tuple[float, float]] = []
+
+    def encode(self, texts: list[str]) -> list[list[float]]:
+        start = time.monotonic()
+        time.sleep(0.2)
+        self.working.append((start, time.monotonic()))
+        return [[1.0, 0.0, 0.0] for _ in texts]
+
+
+async def test_the_built_in_model_never_stalls_home_assistant(
+    hass: HomeAssistant, builtin_entry: MockConfigEntry
+) -> None:
+    model = _SlowModel()
+    with patch("custom_components.aiassist.memory.builtin._load", return_value=model):
+        assert await hass.config_entries.async_setup(builtin_entry.entry_id)
+        await remember(hass, "The bins go out on Thursday")
+        search = hass.async_create_task(
+            builtin_entry.runtime_data.memory.async_search("anything else", ("household",), 5)
+        )
+        ticks: list[float] = []
+        while not search.done():
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+    start, end = model.working[-1]
+    # The loop kept running while the model worked on the question.
+    assert any(start < tick < end for tick in ticks)
