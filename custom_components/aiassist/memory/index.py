@@ -204,9 +204,12 @@ class MemoryIndex:
 
     def ids(self, owners: Iterable[str]) -> list[str]:
         """The ids of these owners' memories."""
-        return [
-            doc_id for owner in owners if (index := self._owners.get(owner)) for doc_id in index.lexical.terms
-        ]
+        found: dict[str, None] = {}
+        for owner in owners:
+            if (index := self._owners.get(owner)) is not None:
+                found.update(dict.fromkeys(index.lexical.terms))
+                found.update(dict.fromkeys(index.vectors.ids))
+        return list(found)
 
     def for_prompt(self, text: str, owners: Iterable[str], query_vector: Vector, limit: int) -> list[str]:
         """The memories worth a place in the prompt, by meaning and by the best word match.
