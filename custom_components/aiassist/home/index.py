@@ -42,6 +42,11 @@ class HomeEntity:
     # The words of each name, for matching.
     name_words: tuple[frozenset[str], ...]
 
+    @property
+    def kind(self) -> str:
+        """Its domain, and its device class when it has one: "cover garage"."""
+        return f"{self.domain} {self.device_class}" if self.device_class else self.domain
+
 
 @dataclass(frozen=True, slots=True)
 class Place:

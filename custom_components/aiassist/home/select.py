@@ -69,7 +69,6 @@ class Matcher:
         self.said = frozenset(words(text))
         self.kinds = kinds_in(text, set(self.said))
         self.everywhere = says_everywhere(text, set(self.said))
-        self._candidates = index.with_words(self.said)
         places = index.places_said(self.said)
         areas = [place for place in places if place.id in index.areas and index.areas[place.id] is place]
         floors = [place for place in places if place.id in index.floors and index.floors[place.id] is place]
@@ -97,7 +96,7 @@ class Matcher:
         entities = self.index.entities
         scores = {
             entity_id: score
-            for entity_id in self._candidates
+            for entity_id in self.index.with_words(self.said)
             if _PARTIAL <= (score := self._name_score(entities[entity_id])) < 1.0
         }
         return sorted(scores, key=lambda e: (-scores[e], entities[e].area_id != near, e))
@@ -188,10 +187,9 @@ def _candidates(index: HomeIndex, request: Request, vectors: HomeVectors | None)
 
 def describe(hass: HomeAssistant, index: HomeIndex, entity: HomeEntity) -> str:
     """One device as the model reads it: names | type | area | state."""
-    kind = f"{entity.domain} {entity.device_class}" if entity.device_class else entity.domain
     area = index.area_of(entity)
     state = _state(hass.states.get(entity.entity_id))
-    parts = [", ".join(entity.names), kind, area.name if area else "", state]
+    parts = [", ".join(entity.names), entity.kind, area.name if area else "", state]
     return "- " + " | ".join(parts)
 
 

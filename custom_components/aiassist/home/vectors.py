@@ -126,7 +126,6 @@ class HomeVectors:
 
 def _text(index: HomeIndex, entity: HomeEntity) -> str:
     """What a device is, in words: its names, its kind and where it is."""
-    kind = f"{entity.domain} {entity.device_class}" if entity.device_class else entity.domain
     area = index.area_of(entity)
     where = f" in {area.name}" if area else ""
-    return f"{', '.join(entity.names)} ({kind.replace('_', ' ')}){where}"
+    return f"{', '.join(entity.names)} ({entity.kind.replace('_', ' ')}){where}"
