@@ -3,8 +3,9 @@
 - Speed: 10,000 memories spread over 4 people and the household (the labelled memories,
   plus realistic variations of them), queried with the labelled questions under the
   privacy rule (the speaker's and the household's memories only). Timed: the recall as the
-  agent runs it (`MemoryIndex.search`), lexical alone and hybrid (with 768-dimension vectors;
-  the embeddings request itself is the service's time, not ours, and is not included).
+  agent runs it (`MemoryIndex.search`), lexical alone and hybrid (with the built-in model's
+  512 dimensions; the vector half runs in the executor, timed apart and together with the
+  rest; embedding the question is the model's time, not the search's, and is not included).
 - Quality: recall@5 and MRR on bench/memory_dataset.json (286 memories, 201 questions in
   English and Chinese: direct, paraphrase, cross-language, and traps whose best word match is
   another person's memory or a function word), per mode: words only; the built-in model (its
@@ -45,7 +46,8 @@ TARGET_P95_MS = 5.0
 # "- [id] (who) " before each memory's text in the prompt.
 PROMPT_LINE_EXTRA = 20
 TOTAL = 10_000
-DIMENSIONS = 768
+# The built-in model's (the default).
+DIMENSIONS = 512
 ROUNDS = 5
 VARIATIONS = (
     "in the winter",
@@ -268,7 +270,8 @@ def main() -> int:
         large.add_vector(f"x{number}", owner, rng_vector(rng))
 
     lexical: list[float] = []
-    hybrid: list[float] = []
+    in_loop: list[float] = []
+    vectors: list[float] = []
     # Timed on a busy machine, as Home Assistant's is: one spinning process per core.
     busy = [multiprocessing.Process(target=spin, daemon=True) for _ in range(os.cpu_count() or 2)]
     for process in busy:
@@ -280,16 +283,24 @@ def main() -> int:
             large.search(question["text"], allowed, 5)
             lexical.append(time.perf_counter() - start)
             query = rng_vector(rng)
+            # As MemoryStore runs it: the vector half in the executor, the rest in the loop.
             start = time.perf_counter()
-            large.search(question["text"], allowed, 5, query)
-            hybrid.append(time.perf_counter() - start)
+            nearest = large.nearest(allowed, query, 5)
+            vectors.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            large.search(question["text"], allowed, 5, nearest=nearest)
+            in_loop.append(time.perf_counter() - start)
 
     for process in busy:
         process.terminate()
     print(f"Memory recall, {TOTAL} memories, {len(lexical)} recalls each, every core kept busy")
-    for name, samples in (("lexical (BM25)", lexical), (f"hybrid ({DIMENSIONS}-d vectors)", hybrid)):
+    for name, samples in (
+        ("words only (event loop)", lexical),
+        ("hybrid, event loop", in_loop),
+        (f"hybrid, {DIMENSIONS}-d vectors (executor)", vectors),
+    ):
         print(
-            f"  {name:26} median {statistics.median(samples) * 1000:6.3f} ms"
+            f"  {name:34} median {statistics.median(samples) * 1000:6.3f} ms"
             f"   p95 {percentile(samples, 0.95) * 1000:6.3f} ms"
         )
     print(
@@ -298,8 +309,12 @@ def main() -> int:
     )
     lines, figures = quality_by_mode(dataset)
     print("\n".join(lines))
-    worst = max(percentile(lexical, 0.95), percentile(hybrid, 0.95)) * 1000
-    checks = [(f"search p95 < {TARGET_P95_MS} ms", worst < TARGET_P95_MS, f"{worst:.3f} ms")]
+    worst = max(percentile(lexical, 0.95), percentile(in_loop, 0.95)) * 1000
+    whole = percentile([a + b for a, b in zip(in_loop, vectors, strict=True)], 0.95) * 1000
+    checks = [
+        (f"search p95 in the event loop < {TARGET_P95_MS} ms", worst < TARGET_P95_MS, f"{worst:.3f} ms"),
+        (f"whole hybrid search p95 < {TARGET_P95_MS} ms", whole < TARGET_P95_MS, f"{whole:.3f} ms"),
+    ]
     # The targets hold for the configuration without an embeddings endpoint: the built-in model.
     if (mode := figures.get("built-in, hybrid (as run)")) is not None:
         checks += [

@@ -8,6 +8,7 @@ at the agent, talks to it in the Assist dialog, and deletes a memory in the to-d
 Screenshots of every step go to docs/images/ (the README shows some of them).
 """
 
+import asyncio
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 import importlib.util
@@ -254,6 +255,11 @@ async def _first_ten_minutes(page: Page, ha: Any, develop: Develop) -> None:
     light = await ha.entity_id("template", "develop_kitchen_ceiling_light")
     assert (await ha.request("GET", f"/api/states/{light}"))["state"] != "on"
     await say(page, "turn on the kitchen light", re.compile("kitchen", re.IGNORECASE))
+    # The answer can come before the template light has written its new state.
+    for _ in range(100):
+        if (await ha.request("GET", f"/api/states/{light}"))["state"] == "on":
+            break
+        await asyncio.sleep(0.1)
     assert (await ha.request("GET", f"/api/states/{light}"))["state"] == "on"
     await say(page, "remember that I am vegetarian", re.compile("vegetarian", re.IGNORECASE))
     await say(page, "what should I cook tonight?", re.compile("vegetarian|vegetable", re.IGNORECASE))

@@ -9,7 +9,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aiassist.const import (
+    BUILTIN_EMBEDDINGS,
     CONF_CONTINUATION_WINDOW,
+    CONF_EMBEDDING_MODEL,
     CONF_HOME_BUDGET,
     CONF_LEARN,
     CONF_MAX_TOKENS,
@@ -96,6 +98,8 @@ async def test_each_preset_fills_its_url_and_creates_an_entry_with_one_agent(
     assert agent.data[CONF_LLM_HASS_API] == ["assist"]
     assert agent.data[CONF_TOOLS] == ["weather", "shopping", "reminders"]
     assert agent.data[CONF_PROMPT] == DEFAULT_PROMPT
+    # Memories are found by meaning from the start, with the built-in model and no endpoint.
+    assert entry.options == {CONF_EMBEDDING_MODEL: BUILTIN_EMBEDDINGS}
 
 
 async def test_local_server_needs_no_api_key(hass: HomeAssistant, socket_enabled: None) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import time
 from typing import Any
 from unittest.mock import patch
+import zlib
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -237,6 +238,8 @@ async def test_the_built_in_model_finds_memories_by_meaning_without_an_endpoint(
 ) -> None:
     assert await hass.config_entries.async_setup(builtin_entry.entry_id)
     assert builtin_entry.state is ConfigEntryState.LOADED
+    # The model loads in the background at start-up.
+    await hass.async_block_till_done(wait_background_tasks=True)
     for text in ("Anna is vegetarian", "The bins go out on Thursday", "Anna is allergic to peanuts"):
         await remember(hass, text)
     store = builtin_entry.runtime_data.memory
@@ -266,6 +269,7 @@ async def test_when_the_built_in_model_cannot_load_words_still_find_memories(
 async def test_with_the_built_in_model_only_memories_that_matter_reach_the_prompt(
     hass: HomeAssistant, model_server: ModelServer, builtin_entry: MockConfigEntry, agent_id: str
 ) -> None:
+    await hass.async_block_till_done(wait_background_tasks=True)
     for text in (
         "Anna is vegetarian",
         "The bins go out on Thursday",
@@ -313,6 +317,7 @@ async def test_with_the_built_in_model_another_persons_memories_never_reach_the_
     people: People,
     agent_id: str,
 ) -> None:
+    await hass.async_block_till_done(wait_background_tasks=True)
     # Anna's memory is the closest in meaning to Ben's question; it is not his to see.
     await remember(hass, "Anna is allergic to penicillin", "person.anna")
     for text in (
@@ -341,8 +346,10 @@ class _SlowModel:
 
     def __init__(self) -> None:
         self.working: list[tuple[float, float]] = []
+        self.texts: list[str] = []
 
     def encode(self, texts: list[str]) -> list[list[float]]:
+        self.texts.extend(texts)
         start = time.monotonic()
         time.sleep(0.2)
         self.working.append((start, time.monotonic()))
@@ -355,6 +362,7 @@ async def test_the_built_in_model_never_stalls_home_assistant(
     model = _SlowModel()
     with patch("custom_components.aiassist.memory.builtin._load", return_value=model):
         assert await hass.config_entries.async_setup(builtin_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
         await remember(hass, "The bins go out on Thursday")
         search = hass.async_create_task(
             builtin_entry.runtime_data.memory.async_search("anything else", ("household",), 5)
@@ -366,3 +374,76 @@ async def test_the_built_in_model_never_stalls_home_assistant(
     start, end = model.working[-1]
     # The loop kept running while the model worked on the question.
     assert any(start < tick < end for tick in ticks)
+
+
+async def test_while_the_built_in_model_installs_turns_do_not_wait_for_it(
+    hass: HomeAssistant, builtin_entry: MockConfigEntry
+) -> None:
+    model = _SlowModel()
+    installed = asyncio.Event()
+
+    async def install_and_load(_hass: HomeAssistant) -> _SlowModel:
+        await installed.wait()
+        return model
+
+    with patch("custom_components.aiassist.memory.builtin._async_install_and_load", install_and_load):
+        assert await hass.config_entries.async_setup(builtin_entry.entry_id)
+        store = builtin_entry.runtime_data.memory
+        await remember(hass, "The bins go out on Thursday")
+        # Found by words at once, while the model is still on its way.
+        found = await store.async_search("When do the bins go out?", ("household",), 5)
+        assert [memory.text for memory in found] == ["The bins go out on Thursday"]
+        assert model.texts == []
+
+        installed.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    # What was said meanwhile is embedded once the model is ready, and never twice.
+    assert model.texts == ["The bins go out on Thursday"]
+    await store.async_search("Which day is rubbish day?", ("household",), 5)
+    assert model.texts == ["The bins go out on Thursday", "Which day is rubbish day?"]
+
+
+class _WordModel:
+    """A quick stand-in for the built-in model: texts that share words are close."""
+
+    def encode(self, texts: list[str]) -> list[list[float]]:
+        vectors = []
+        for text in texts:
+            vector = [0.0] * 512
+            for word in text.casefold().replace("?", "").split():
+                vector[zlib.crc32(word.encode()) % 512] += 1.0
+            vectors.append(vector)
+        return vectors
+
+
+def _parcel(number: int) -> str:
+    """Memories that share no word, so that none restates another."""
+    return f"Parcel{number} waits in locker{number * 7} since day{number * 3}"
+
+
+async def test_memories_forgotten_by_the_dozen_are_never_found_and_the_rest_still_are(
+    hass: HomeAssistant, builtin_entry: MockConfigEntry
+) -> None:
+    with patch("custom_components.aiassist.memory.builtin._load", return_value=_WordModel()):
+        assert await hass.config_entries.async_setup(builtin_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        said = {}
+        for number in range(40):
+            response = await remember(hass, _parcel(number))
+            assert not response["updated"], response
+            said[number] = response["memory"]["id"]
+        forgotten = [said[number] for number in range(40) if number % 4]
+        for memory_id in forgotten:
+            await hass.services.async_call(DOMAIN, "forget", {"memory_id": memory_id}, blocking=True)
+        # New memories reuse the space the forgotten ones left.
+        for number in range(40, 60):
+            response = await remember(hass, _parcel(number))
+            assert not response["updated"], response
+            said[number] = response["memory"]["id"]
+        store = builtin_entry.runtime_data.memory
+        for number in (0, 8, 36, 41, 59):
+            found = await store.async_search(f"Where is parcel{number}?", ("household",), 3)
+            assert found[0].text == _parcel(number)
+        found = await store.async_search(" ".join(f"parcel{n}" for n in range(60)), ("household",), 60)
+        assert len(found) == 30
+        assert not {memory.id for memory in found} & set(forgotten)

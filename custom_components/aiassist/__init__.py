@@ -55,7 +55,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> 
         coordinator, memory, recent, SpeakerResolver(), learner, reminders, home
     )
     if memory.embedder is not None:
-        entry.async_create_background_task(hass, memory.async_backfill_vectors(), "aiassist embed memories")
+        entry.async_create_background_task(hass, _async_embed(memory, home), "aiassist embed memories")
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     missed_age = timedelta(
@@ -68,6 +68,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: AIAssistConfigEntry) -> 
 
     entry.async_on_unload(async_at_started(hass, start_reminders))
     return True
+
+
+async def _async_embed(memory: MemoryStore, home: Home) -> None:
+    """Install or load the embedding model, then embed the memories, then the devices."""
+    if await memory.async_backfill_vectors() and home.vectors is not None:
+        home.vectors.async_schedule()
 
 
 def _embedder(

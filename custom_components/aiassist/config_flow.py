@@ -192,6 +192,9 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_create_entry(
                 title=f"{DEFAULT_AGENT_NAME} ({where})",
                 data=self._data,
+                # Memories found by meaning from the start, offline: the built-in model is
+                # installed in the background, and words find them until it is ready.
+                options={CONF_EMBEDDING_MODEL: BUILTIN_EMBEDDINGS},
                 subentries=[
                     {
                         "subentry_type": SUBENTRY_CONVERSATION,

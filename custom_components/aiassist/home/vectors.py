@@ -54,8 +54,8 @@ class HomeVectors:
     @callback
     def async_start(self) -> list[Callable[[], None]]:
         """Embed the home soon, and again after it changes; returns the unsubscribers."""
-        self._async_schedule()
-        return [self.index.async_listen(self._async_schedule), self._async_cancel]
+        self.async_schedule()
+        return [self.index.async_listen(self.async_schedule), self._async_cancel]
 
     def nearest(self, vector: Vector | None) -> list[str]:
         """The devices closest in meaning to what was said, best first."""
@@ -96,7 +96,8 @@ class HomeVectors:
         )
 
     @callback
-    def _async_schedule(self) -> None:
+    def async_schedule(self) -> None:
+        """Embed what changed once the home has been quiet a while (again if it changes meanwhile)."""
         self._async_cancel()
         self._timer = async_call_later(self.hass, SETTLE, self._async_fire)
 
@@ -104,7 +105,7 @@ class HomeVectors:
     def _async_fire(self, _now: datetime) -> None:
         self._timer = None
         if self._syncing:  # one at a time: try again once this one is done
-            self._async_schedule()
+            self.async_schedule()
             return
         self.hass.async_create_background_task(self._async_run(), "aiassist embed devices")
 

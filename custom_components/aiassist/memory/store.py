@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from ..api import AIServiceError
 from ..const import DOMAIN, LOGGER
 from .embeddings import EmbeddingModel
-from .index import PROMPT_ALL, MemoryIndex, Vector
+from .index import PROMPT_ALL, MemoryIndex, Nearest, Vector
 from .model import Memory
 
 STORAGE_VERSION = 1
@@ -268,8 +268,8 @@ class MemoryStore:
     async def async_search(self, query: str, owners: tuple[str, ...], limit: int) -> list[Memory]:
         """Return the owners' memories most relevant to `query`, best first; no one else's, ever."""
         vector = await self.async_embed_query(query) if self._vectors else None
-        ids = self.index.search(query, owners, limit, vector)
-        return [memory for memory_id in ids if (memory := self.memories[memory_id]).owner in owners]
+        nearest = await self._async_nearest(owners, vector, limit)
+        return self._visible(self.index.search(query, owners, limit, nearest=nearest), owners)
 
     async def async_recall(self, query: str, owners: tuple[str, ...], limit: int) -> list[Memory]:
         """The owners' memories that matter to `query`, for the prompt, best first.
@@ -286,21 +286,43 @@ class MemoryStore:
         vector = await self.async_embed_query(query) if self._vectors else None
         if vector is None:
             return await self.async_search(query, owners, limit)
-        ids = self.index.for_prompt(query, owners, vector, limit)
-        return [memory for memory_id in ids if (memory := self.memories[memory_id]).owner in owners]
+        nearest = await self._async_nearest(owners, vector, limit)
+        return self._visible(self.index.for_prompt(query, owners, None, limit, nearest), owners)
 
-    async def async_backfill_vectors(self) -> None:
-        """Embed the memories that have no vector yet (new model, or the endpoint was down)."""
-        missing = [memory for memory in self.memories.values() if memory.id not in self._vectors]
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch = missing[start : start + EMBED_BATCH]
-            vectors = await self.async_embed([memory.text for memory in batch])
-            if vectors is None:
-                return
-            for memory, vector in zip(batch, vectors, strict=True):
-                if self.memories.get(memory.id) is memory:
-                    self._set_vector(memory, vector)
-            self._vector_store.async_delay_save(self._vector_data, SAVE_DELAY)
+    async def _async_nearest(
+        self, owners: tuple[str, ...], vector: Vector | None, limit: int
+    ) -> Nearest | None:
+        """The vector half of a search, in the executor: only the word half runs in the loop."""
+        if vector is None:
+            return None
+        return await self.hass.async_add_executor_job(self.index.nearest, owners, vector, limit)
+
+    def _visible(self, ids: list[str], owners: tuple[str, ...]) -> list[Memory]:
+        """The memories of these ids that the owners may see (one forgotten meanwhile is skipped)."""
+        return [
+            memory
+            for memory_id in ids
+            if (memory := self.memories.get(memory_id)) is not None and memory.owner in owners
+        ]
+
+    async def async_backfill_vectors(self) -> bool:
+        """Get the model ready, then embed the memories that have no vector yet.
+
+        Memories said while the model was loading are embedded too. False when the model
+        cannot embed (not installed, or the endpoint is down): words find memories meanwhile.
+        """
+        if self.embedder is None or not await self.embedder.async_prepare():
+            return False
+        while missing := [memory for memory in self.memories.values() if memory.id not in self._vectors]:
+            for start in range(0, len(missing), EMBED_BATCH):
+                batch = missing[start : start + EMBED_BATCH]
+                if (vectors := await self.async_embed([memory.text for memory in batch])) is None:
+                    return False
+                for memory, vector in zip(batch, vectors, strict=True):
+                    if self.memories.get(memory.id) is memory:
+                        self._set_vector(memory, vector)
+                self._vector_store.async_delay_save(self._vector_data, SAVE_DELAY)
+        return True
 
     def _restated(self, text: str, owner: str, vector: Vector | None) -> Memory | None:
         for memory_id, words, meaning in self.index.similar(text, owner, vector):
@@ -333,9 +355,10 @@ class MemoryStore:
     async def async_embed(self, texts: list[str]) -> list[Vector] | None:
         """Embed, or None: without embeddings the lexical index still answers.
 
-        After a failure, embeddings rest for a while, so that no answer waits on a dead endpoint.
+        After a failure, embeddings rest for a while, so that no answer waits on a dead endpoint;
+        nor does one wait while the built-in model installs or loads.
         """
-        if self.embedder is None or time.monotonic() < self._embeddings_resume:
+        if self.embedder is None or not self.embedder.ready or time.monotonic() < self._embeddings_resume:
             return None
         try:
             return await self.embedder.async_embed(texts)

@@ -44,9 +44,14 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(_ALGORITHMS.get(language.split("-")[0].lower(), "english"))
 
 
+@lru_cache(maxsize=20_000)
+def _stem(language: str, word: str) -> str:
+    """A word's stem: Snowball's pure-Python stemmer is most of a search's time, and words repeat."""
+    return str(_stemmer(language).stemWord(word))
+
+
 def tokenize(text: str, language: str = "en") -> list[str]:
     """Return the index terms of a text: stems, or characters and their pairs for CJK."""
-    stem = _stemmer(language).stemWord
     english = _ALGORITHMS.get(language.split("-")[0].lower(), "english") == "english"
     terms: list[str] = []
     for word in _WORD.findall(text.casefold().replace("’", "'")):
@@ -56,7 +61,7 @@ def tokenize(text: str, language: str = "en") -> list[str]:
         if word.endswith("'s"):  # Anna's -> anna
             word = word[:-2]
         if (len(word) > 1 or word.isdigit()) and not (english and word in _ENGLISH_STOPWORDS):
-            terms.append(stem(word))
+            terms.append(_stem(language, word))
     return terms
 
 
