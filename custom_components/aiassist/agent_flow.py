@@ -15,6 +15,8 @@ from homeassistant.helpers.selector import (
     DeviceSelector,
     DeviceSelectorConfig,
     EntityFilterSelectorConfig,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -23,16 +25,22 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TemplateSelector,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 
 from .const import (
+    CONF_CONFIRMATION,
     CONF_CONTINUATION_WINDOW,
     CONF_HOME_BUDGET,
     CONF_LEARN,
     CONF_MAX_TOKENS,
     CONF_MAX_TOOL_ITERATIONS,
+    CONF_PIN,
     CONF_RECALL_BUDGET,
     CONF_SATELLITES,
+    CONF_SENSITIVE,
     CONF_TEMPERATURE,
     CONF_TOOLS,
     DEFAULT_AGENT_NAME,
@@ -49,6 +57,12 @@ from .models import recommended_model
 from .runtime import AIAssistConfigEntry
 from .speaker import people
 
+_CONFIRMATION_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(CONF_SENSITIVE): EntitySelector(EntitySelectorConfig(multiple=True)),
+        probatio.Optional(CONF_PIN): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
+    }
+)
 _SATELLITE_SELECTOR = DeviceSelector(
     DeviceSelectorConfig(multiple=True, entity=EntityFilterSelectorConfig(domain="assist_satellite"))
 )
@@ -96,8 +110,18 @@ class ConversationFlowHandler(ConfigSubentryFlow):
         adding = self.source == SOURCE_USER
         previous = {} if adding else dict(self._get_reconfigure_subentry().data)
         owners = _satellite_owners(self.hass)
-        if user_input is not None:
+        errors: dict[str, str] = {}
+        if (
+            user_input is not None
+            and (pin := _pin(user_input))
+            and not (pin.isdigit() and 4 <= len(pin) <= 8)
+        ):
+            errors[CONF_CONFIRMATION] = "invalid_pin"
+        elif user_input is not None:
             options = _clean_agent_options(user_input)
+            if CONF_CONFIRMATION in previous:
+                # A form sent without the section (an older frontend, a script) keeps it.
+                options.setdefault(CONF_CONFIRMATION, previous[CONF_CONFIRMATION])
             title = options.pop(CONF_NAME, DEFAULT_AGENT_NAME)
             satellites = dict(previous.get(CONF_SATELLITES) or {})
             if (chosen := user_input.get(CONF_SATELLITES)) is not None:
@@ -121,11 +145,15 @@ class ConversationFlowHandler(ConfigSubentryFlow):
             for person_id, devices in (previous.get(CONF_SATELLITES) or {}).items()
             if person_id in names
         }
+        if user_input is not None:
+            # Shown again with what the user typed, the PIN left for them to correct.
+            suggested = {**suggested, **user_input}
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 _agent_schema(self.hass, models, adding, list(owners)), suggested
             ),
+            errors=errors,
         )
 
 
@@ -169,6 +197,7 @@ def _agent_schema(hass: HomeAssistant, models: list[str], adding: bool, owners: 
             probatio.Required(CONF_LEARN, default=False): BooleanSelector(),
         }
     )
+    schema[probatio.Optional(CONF_CONFIRMATION)] = section(_CONFIRMATION_SCHEMA, {"collapsed": True})
     if owners:
         satellites = probatio.Schema({probatio.Optional(name): _SATELLITE_SELECTOR for name in owners})
         schema[probatio.Required(CONF_SATELLITES)] = section(satellites, {"collapsed": True})
@@ -197,4 +226,19 @@ def _clean_agent_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
     ):
         options[key] = int(options[key])
     options[CONF_LEARN] = bool(options[CONF_LEARN])
+    if (confirmation := options.get(CONF_CONFIRMATION)) is not None:
+        options[CONF_CONFIRMATION] = {
+            CONF_SENSITIVE: list(confirmation.get(CONF_SENSITIVE) or []),
+            CONF_PIN: _pin(user_input),
+        }
     return options
+
+
+def _pin_valid(pin: str) -> bool:
+    """No PIN, or 4 to 8 digits: what a person says and a speech engine writes."""
+    return not pin or (pin.isdigit() and 4 <= len(pin) <= 8)
+
+
+def _pin(user_input: Mapping[str, Any]) -> str:
+    """The PIN typed, without spaces: "1234", or "" for none."""
+    return "".join(str((user_input.get(CONF_CONFIRMATION) or {}).get(CONF_PIN) or "").split())

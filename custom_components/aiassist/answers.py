@@ -1,11 +1,14 @@
 """What the user hears when the model cannot answer: the home first, then a clear sentence."""
 
+from collections.abc import AsyncGenerator
+
 from homeassistant.components import conversation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
 from homeassistant.helpers.translation import async_get_translations
 
 from .api import AIServiceError, InvalidAuth, ModelNotFound, RateLimited, ServiceUnreachable
+from .confirm import Guard
 from .const import DOMAIN, LOGGER
 
 
@@ -15,13 +18,17 @@ async def async_answer_without_model(
     chat_log: conversation.ChatLog,
     agent_id: str,
     err: AIServiceError,
-) -> conversation.ConversationResult:
+    guard: Guard,
+) -> conversation.ConversationResult | None:
     """Answer a turn the model could not: Home Assistant's own agent, or a translated reason.
 
     When the service is unreachable, the built-in agent gets the sentence: "turn on the
     kitchen light" keeps working without the AI. Its answer, or ours, joins the chat log so
-    that the conversation history stays whole.
+    that the conversation history stays whole. None: the guard held the sentence, which
+    runs only when the user confirms.
     """
+    if isinstance(err, ServiceUnreachable) and await guard.async_sentence(user_input):
+        return None
     if isinstance(err, ServiceUnreachable) and (
         result := await _async_home_assistant_agent(hass, user_input)
     ):
@@ -32,10 +39,23 @@ async def async_answer_without_model(
             intent.IntentResponseErrorCode.UNKNOWN,
             await async_speech(hass, user_input.language, _speech_key(err), **err.placeholders),
         )
-    chat_log.async_add_assistant_content_without_tools(
-        conversation.AssistantContent(agent_id=agent_id, content=spoken(response))
-    )
+    await async_say(chat_log, agent_id, spoken(response))
     return conversation.ConversationResult(response=response, conversation_id=chat_log.conversation_id)
+
+
+async def async_say(chat_log: conversation.ChatLog, agent_id: str, text: str) -> None:
+    """Add our own sentence to the chat log as streamed content.
+
+    A pipeline that already streams the answer to its TTS speaks only streamed deltas, so a
+    sentence added any other way after the model began would never reach the satellite.
+    """
+
+    async def deltas() -> AsyncGenerator[conversation.AssistantContentDeltaDict]:
+        yield {"role": "assistant"}
+        yield {"content": text}
+
+    async for _content in chat_log.async_add_delta_content_stream(agent_id, deltas()):
+        pass
 
 
 def spoken(response: intent.IntentResponse) -> str:

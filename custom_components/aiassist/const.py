@@ -64,6 +64,10 @@ CONF_HOME_BUDGET: Final = "home_budget"
 CONF_CONTINUATION_WINDOW: Final = "continuation_window"
 CONF_LEARN: Final = "learn"
 CONF_SATELLITES: Final = "satellites"
+# Confirmation before risky actions: the section of the agent's form, what it holds.
+CONF_CONFIRMATION: Final = "confirmation"
+CONF_SENSITIVE: Final = "sensitive"
+CONF_PIN: Final = "pin"
 
 DEFAULT_RECALL_BUDGET: Final = 400
 DEFAULT_HOME_BUDGET: Final = 400

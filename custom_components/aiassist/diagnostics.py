@@ -1,4 +1,4 @@
-"""Diagnostics: settings (key redacted), the models the server offers, the last error."""
+"""Diagnostics: settings (key and PIN redacted), the models the server offers, the last error."""
 
 from typing import Any
 
@@ -6,9 +6,10 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_PIN
 from .runtime import AIAssistConfigEntry
 
-TO_REDACT = {CONF_API_KEY}
+TO_REDACT = {CONF_API_KEY, CONF_PIN}
 
 
 async def async_get_config_entry_diagnostics(

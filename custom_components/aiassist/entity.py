@@ -63,6 +63,10 @@ class AIAssistEntity(CoordinatorEntity[AIAssistCoordinator]):
             self._instructions = Template(self.subentry.data.get(CONF_PROMPT) or DEFAULT_PROMPT, self.hass)
         return self._instructions
 
+    def _turn_held(self, chat_log: conversation.ChatLog) -> bool:
+        """Whether this turn held a call that waits for the user's confirmation."""
+        return False
+
     async def _async_answer(self, chat_log: conversation.ChatLog, model_context: ModelContext) -> None:
         """Ask the model until it has answered in words, running the tools it calls.
 
@@ -94,6 +98,9 @@ class AIAssistEntity(CoordinatorEntity[AIAssistCoordinator]):
                     ):
                         pass
             self.coordinator.async_mark_up()
+            if self._turn_held(chat_log):
+                # A risky call is held: the turn ends with our question, not the model's words.
+                return
             if not chat_log.unresponded_tool_results:
                 break
         last = chat_log.content[-1]

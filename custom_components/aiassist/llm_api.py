@@ -7,6 +7,7 @@ from typing import Any, override
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import llm
 
+from .confirm import Guard
 from .const import DOMAIN, LOGGER, TOOL_FAMILIES
 from .home import HOME_PROMPT, FindDevicesTool, Home
 from .memory import SOURCE_CONVERSATION, MemoryStore
@@ -32,6 +33,7 @@ class AgentAPI(llm.API):
     settings: Mapping[str, Any] = field(default_factory=dict)
     reminders: ReminderStore | None = None
     home: Home
+    guard: Guard | None = None
 
     @override
     async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
@@ -56,6 +58,8 @@ class AgentAPI(llm.API):
         tools.extend(memory_tools(self.store, self.speaker, self.source))
         prompts.append(MEMORY_PROMPT)
         tools.extend(family_tools(self.families, self.settings, self.store, self.speaker, self.reminders))
+        if self.guard is not None:
+            tools = self.guard.wrap(tools)
         return llm.APIInstance(
             api=self,
             api_prompt="\n".join(prompt for prompt in prompts if prompt),
@@ -75,6 +79,7 @@ def agent_api(
     families: Collection[str] = TOOL_FAMILIES,
     settings: Mapping[str, Any] | None = None,
     reminders: ReminderStore | None = None,
+    guard: Guard | None = None,
 ) -> AgentAPI:
     """The API of one turn: `families` from the agent's options, `settings` the entry's options."""
     return AgentAPI(
@@ -89,4 +94,5 @@ def agent_api(
         settings=settings or {},
         reminders=reminders,
         home=home,
+        guard=guard,
     )

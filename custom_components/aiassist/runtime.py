@@ -1,9 +1,10 @@
 """What a loaded AI Assist entry holds: the service's state, memory, recent turns, reminders, home."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry
 
+from .confirm import Confirmations
 from .coordinator import AIAssistCoordinator
 from .home import Home
 from .learning import Learner
@@ -24,6 +25,7 @@ class AIAssistRuntime:
     learner: Learner
     reminders: ReminderStore
     home: Home
+    confirmations: Confirmations = field(default_factory=Confirmations)
 
 
 type AIAssistConfigEntry = ConfigEntry[AIAssistRuntime]
