@@ -12,7 +12,11 @@ import gc
 from typing import Any
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    setup_test_component_platform,
+)
 
 import custom_components
 from custom_components.aiassist.const import (
@@ -24,10 +28,19 @@ from custom_components.aiassist.const import (
 )
 from homeassistant.components import conversation
 from homeassistant.components.assist_satellite import SatelliteBusyError
+from homeassistant.components.cover import CoverDeviceClass, CoverEntity, CoverEntityFeature
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
+from homeassistant.components.lock import LockEntity
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
-from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CONF_PROMPT, CONF_URL
-from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_LLM_HASS_API,
+    CONF_MODEL,
+    CONF_PROMPT,
+    CONF_URL,
+    EVENT_CALL_SERVICE,
+)
+from homeassistant.core import Context, Event, HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er, llm
 from homeassistant.setup import async_setup_component
@@ -257,3 +270,53 @@ async def announcing(hass: HomeAssistant, home: Home) -> Satellites:
 
     hass.services.async_register("assist_satellite", "announce", announce)
     return satellites
+
+
+class FrontDoor(LockEntity):
+    _attr_name = "Front door"
+    _attr_unique_id = "front_door"
+    _attr_is_locked = True
+
+    async def async_lock(self, **kwargs: Any) -> None:
+        self._attr_is_locked = True
+        self.async_write_ha_state()
+
+    async def async_unlock(self, **kwargs: Any) -> None:
+        self._attr_is_locked = False
+        self.async_write_ha_state()
+
+
+class GarageDoor(CoverEntity):
+    _attr_name = "Garage door"
+    _attr_unique_id = "garage_door"
+    _attr_device_class = CoverDeviceClass.GARAGE
+    _attr_supported_features = CoverEntityFeature.OPEN | CoverEntityFeature.CLOSE
+    _attr_is_closed = True
+
+    async def async_open_cover(self, **kwargs: Any) -> None:
+        self._attr_is_closed = False
+        self.async_write_ha_state()
+
+    async def async_close_cover(self, **kwargs: Any) -> None:
+        self._attr_is_closed = True
+        self.async_write_ha_state()
+
+
+@pytest.fixture
+async def doors(hass: HomeAssistant, home: Home) -> list[Event]:
+    """A locked front door and a closed garage door, exposed; returns the service calls made."""
+    setup_test_component_platform(hass, "lock", [FrontDoor()])
+    setup_test_component_platform(hass, "cover", [GarageDoor()])
+    assert await async_setup_component(hass, "lock", {"lock": {"platform": "test"}})
+    assert await async_setup_component(hass, "cover", {"cover": {"platform": "test"}})
+    await hass.async_block_till_done()
+    hallway = ar.async_get(hass).async_get_or_create("Hallway")
+    er.async_get(hass).async_update_entity("lock.front_door", area_id=hallway.id)
+    for entity_id in ("lock.front_door", "cover.garage_door"):
+        async_expose_entity(hass, conversation.DOMAIN, entity_id, True)
+    calls: list[Event] = []
+    hass.bus.async_listen(
+        EVENT_CALL_SERVICE,
+        lambda event: calls.append(event) if event.data["domain"] in ("lock", "cover") else None,
+    )
+    return calls

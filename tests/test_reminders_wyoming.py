@@ -22,7 +22,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
-from .wyoming_fakes import FakeSatellite, FakeTts
+from .wyoming_fakes import FakeSatellite, FakeTts, async_add_wyoming
 
 
 @dataclass
@@ -33,14 +33,6 @@ class Hall:
     tts: FakeTts
     device_id: str
     entry: MockConfigEntry
-
-
-async def _wyoming(hass: HomeAssistant, port: int) -> MockConfigEntry:
-    entry = MockConfigEntry(domain="wyoming", data={"host": "127.0.0.1", "port": port})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 @pytest.fixture
@@ -57,7 +49,7 @@ async def hall(
     tts, satellite = FakeTts(), FakeSatellite()
     await tts.start()
     await satellite.start()
-    tts_entry = await _wyoming(hass, tts.port)
+    tts_entry = await async_add_wyoming(hass, tts.port)
     entities = er.async_get(hass)
     tts_entity = entities.async_get_entity_id("tts", "wyoming", f"{tts_entry.entry_id}-tts")
     await async_update_pipeline(
@@ -67,7 +59,7 @@ async def hall(
         tts_language="en",
         tts_voice="fake-voice",
     )
-    satellite_entry = await _wyoming(hass, satellite.port)
+    satellite_entry = await async_add_wyoming(hass, satellite.port)
     await satellite.wait_for(lambda: satellite.connected)
     entity_id = entities.async_get_entity_id(
         "assist_satellite", "wyoming", f"{satellite_entry.entry_id}-assist_satellite"

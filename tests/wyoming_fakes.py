@@ -9,26 +9,32 @@ from collections.abc import Callable
 from functools import partial
 import math
 import struct
+import time
 
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
-from wyoming.info import Attribution, Describe, Info, Satellite, TtsProgram, TtsVoice
+from wyoming.info import AsrModel, AsrProgram, Attribution, Describe, Info, Satellite, TtsProgram, TtsVoice
 from wyoming.ping import Ping, Pong
+from wyoming.pipeline import PipelineStage, RunPipeline
 from wyoming.satellite import RunSatellite
 from wyoming.server import AsyncEventHandler, AsyncTcpServer
 from wyoming.snd import Played
-from wyoming.tts import Synthesize
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped
+
+from homeassistant.core import HomeAssistant
 
 ATTRIBUTION = Attribution(name="test", url="http://127.0.0.1")
 RATE, WIDTH, CHANNELS = 16000, 2, 1
+SPOKEN_CHARACTERS_PER_SECOND = 15
 
 
 def tone(seconds: float = 0.25) -> bytes:
     """A short 16-bit mono sine tone: what the scripted TTS says."""
+    period = [int(8000 * math.sin(2 * math.pi * i / 40)) for i in range(40)]  # 400 Hz
     samples = int(seconds * RATE)
-    return b"".join(
-        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / RATE))) for i in range(samples)
-    )
+    return struct.pack(f"<{samples}h", *(period[i % 40] for i in range(samples)))
 
 
 class _Handler(AsyncEventHandler):
@@ -75,11 +81,19 @@ class WyomingFake:
 
 
 class FakeTts(WyomingFake):
-    """Records the text it is asked to say; answers with a short tone."""
+    """Records the text it is asked to say; answers with a short tone per sentence.
 
-    def __init__(self) -> None:
+    With `streaming`, it takes text as it is written (synthesize-start/-chunk/-stop) and
+    speaks each sentence as soon as it is complete, as Piper and other streaming TTS do.
+    """
+
+    def __init__(self, streaming: bool = False) -> None:
         super().__init__()
+        self.streaming = streaming
         self.texts: list[str] = []
+        self.chunks: list[str] = []
+        self.chunk_times: list[float] = []  # when each streamed piece of text arrived
+        self._pending = ""
 
     def info(self) -> Info:
         voice = TtsVoice(
@@ -97,20 +111,92 @@ class FakeTts(WyomingFake):
             description="TTS",
             version="1",
             voices=[voice],
+            supports_synthesize_streaming=self.streaming,
         )
         return Info(tts=[program])
 
     async def on_event(self, handler: _Handler, event: Event) -> bool:
-        if not Synthesize.is_type(event.type):
-            return True
-        self.texts.append(Synthesize.from_event(event).text)
-        audio = tone()
-        await handler.write_event(AudioStart(rate=RATE, width=WIDTH, channels=CHANNELS).event())
+        if self.streaming and SynthesizeStart.is_type(event.type):
+            self._pending = ""
+            await handler.write_event(AudioStart(rate=RATE, width=WIDTH, channels=CHANNELS).event())
+        elif self.streaming and SynthesizeChunk.is_type(event.type):
+            text = SynthesizeChunk.from_event(event).text
+            self.chunks.append(text)
+            self.chunk_times.append(time.monotonic())
+            self._pending += text
+            while (end := _sentence_end(self._pending)) is not None:
+                await self._say(handler, self._pending[:end])
+                self._pending = self._pending[end:]
+        elif self.streaming and SynthesizeStop.is_type(event.type):
+            if self._pending.strip():
+                await self._say(handler, self._pending)
+            await handler.write_event(AudioStop().event())
+            await handler.write_event(SynthesizeStopped().event())
+            return False
+        elif Synthesize.is_type(event.type) and not self.streaming:
+            self.texts.append(Synthesize.from_event(event).text)
+            await handler.write_event(AudioStart(rate=RATE, width=WIDTH, channels=CHANNELS).event())
+            await self._audio(handler, tone())
+            await handler.write_event(AudioStop().event())
+            return False
+        return True
+
+    async def _say(self, handler: _Handler, text: str) -> None:
+        self.texts.append(text.strip())
+        # As long as a person takes to say it (about 15 characters a second): Home Assistant's
+        # ffmpeg conversion holds back its output until it has read about 64 KB.
+        await self._audio(handler, tone(len(text.strip()) / SPOKEN_CHARACTERS_PER_SECOND))
+
+    async def _audio(self, handler: _Handler, audio: bytes) -> None:
         for start in range(0, len(audio), 2048):
             chunk = AudioChunk(rate=RATE, width=WIDTH, channels=CHANNELS, audio=audio[start : start + 2048])
             await handler.write_event(chunk.event())
-        await handler.write_event(AudioStop().event())
-        return False
+
+
+def _sentence_end(text: str) -> int | None:
+    """Where the first complete sentence of `text` ends, if one is complete."""
+    for index, char in enumerate(text[:-1]):
+        if char in ".!?" and text[index + 1].isspace():
+            return index + 1
+    return None
+
+
+class FakeStt(WyomingFake):
+    """Hears whatever the test sets as `transcript`, however long the audio."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.transcript = ""
+        self.audio_bytes = 0
+
+    def info(self) -> Info:
+        model = AsrModel(
+            name="fake-stt",
+            attribution=ATTRIBUTION,
+            installed=True,
+            description=None,
+            version="1",
+            languages=["en", "zh"],
+        )
+        program = AsrProgram(
+            name="fake-stt",
+            attribution=ATTRIBUTION,
+            installed=True,
+            description="STT",
+            version="1",
+            models=[model],
+        )
+        return Info(asr=[program])
+
+    async def on_event(self, handler: _Handler, event: Event) -> bool:
+        if Transcribe.is_type(event.type):
+            self.audio_bytes = 0
+        elif AudioChunk.is_type(event.type):
+            self.audio_bytes += len(AudioChunk.from_event(event).audio)
+        elif AudioStop.is_type(event.type):
+            await handler.write_event(Transcript(text=self.transcript).event())
+            return False
+        return True
 
 
 class FakeSatellite(WyomingFake):
@@ -119,7 +205,9 @@ class FakeSatellite(WyomingFake):
     def __init__(self) -> None:
         super().__init__()
         self.events: list[Event] = []
+        self.times: list[float] = []  # when each event arrived (time.monotonic)
         self.connected = False
+        self.handler: _Handler | None = None
         self._changed = asyncio.Event()
 
     def info(self) -> Info:
@@ -130,8 +218,10 @@ class FakeSatellite(WyomingFake):
 
     async def on_event(self, handler: _Handler, event: Event) -> bool:
         self.events.append(event)
+        self.times.append(time.monotonic())
         if RunSatellite.is_type(event.type):
             self.connected = True
+            self.handler = handler
         elif Ping.is_type(event.type):
             await handler.write_event(Pong(text=Ping.from_event(event).text).event())
         elif AudioStop.is_type(event.type):
@@ -144,3 +234,29 @@ class FakeSatellite(WyomingFake):
             while not predicate():
                 self._changed.clear()
                 await self._changed.wait()
+
+    async def speak(self, seconds: float = 0.2) -> None:
+        """The wake word fired: run the pipeline from speech to speech, and send the microphone's audio."""
+        assert self.handler is not None, "Home Assistant is not connected"
+        await self.handler.write_event(
+            RunPipeline(start_stage=PipelineStage.ASR, end_stage=PipelineStage.TTS).event()
+        )
+        silence = bytes(2048)
+        for _ in range(int(seconds * RATE * WIDTH / len(silence)) + 1):
+            await self.handler.write_event(
+                AudioChunk(rate=RATE, width=WIDTH, channels=CHANNELS, audio=silence).event()
+            )
+        await self.handler.write_event(AudioStop().event())
+
+    def types(self, after: int = 0) -> list[str]:
+        """The types of the events received, from `after` on."""
+        return [event.type for event in self.events[after:]]
+
+
+async def async_add_wyoming(hass: HomeAssistant, port: int) -> MockConfigEntry:
+    """Home Assistant's wyoming integration, connected to the fake on `port`."""
+    entry = MockConfigEntry(domain="wyoming", data={"host": "127.0.0.1", "port": port})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

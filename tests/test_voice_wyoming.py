@@ -1,0 +1,204 @@
+"""Voice end to end: a Wyoming satellite, STT and TTS on 127.0.0.1, Home Assistant's own
+Assist pipeline, and AI Assist as its agent. A test speaks; we assert what the satellite gets.
+"""
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+
+import imageio_ffmpeg
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from wyoming.asr import Transcript
+
+from homeassistant.components import assist_pipeline
+from homeassistant.components.assist_pipeline.pipeline import async_update_pipeline
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+
+from .conftest import Home
+from .model_server import ModelServer, Reply, ToolCall
+from .wyoming_fakes import FakeSatellite, FakeStt, FakeTts, async_add_wyoming
+
+LONG_ANSWER = (
+    "Here is the plan for tonight. First, preheat the oven to two hundred degrees. "
+    "Then slice the peppers and the onions into thin strips. Toss them with olive oil and salt. "
+    "Roast everything for twenty five minutes, turning once. Serve it with rice and a little lemon."
+)
+
+
+@dataclass
+class Kitchen:
+    """The kitchen's Wyoming satellite, with the STT and streaming TTS its pipeline uses."""
+
+    satellite: FakeSatellite
+    stt: FakeStt
+    tts: FakeTts
+    device_id: str
+
+
+@pytest.fixture
+async def kitchen(
+    hass: HomeAssistant,
+    home: Home,
+    agent_id: str,
+    aiohttp_client: ClientSessionGenerator,
+) -> AsyncGenerator[Kitchen]:
+    """Home Assistant's wyoming integration and Assist pipeline, with AI Assist as the agent."""
+    assert await async_setup_component(
+        hass, "ffmpeg", {"ffmpeg": {"ffmpeg_bin": imageio_ffmpeg.get_ffmpeg_exe()}}
+    )
+    stt, tts, satellite = FakeStt(), FakeTts(streaming=True), FakeSatellite()
+    for server in (stt, tts, satellite):
+        await server.start()
+    entities = er.async_get(hass)
+    stt_entry = await async_add_wyoming(hass, stt.port)
+    tts_entry = await async_add_wyoming(hass, tts.port)
+    await async_update_pipeline(
+        hass,
+        assist_pipeline.async_get_pipeline(hass),
+        conversation_engine=agent_id,
+        conversation_language="en",
+        stt_engine=entities.async_get_entity_id("stt", "wyoming", f"{stt_entry.entry_id}-stt"),
+        stt_language="en",
+        tts_engine=entities.async_get_entity_id("tts", "wyoming", f"{tts_entry.entry_id}-tts"),
+        tts_language="en",
+        tts_voice="fake-voice",
+    )
+    satellite_entry = await async_add_wyoming(hass, satellite.port)
+    await satellite.wait_for(lambda: satellite.connected)
+    entity_id = entities.async_get_entity_id(
+        "assist_satellite", "wyoming", f"{satellite_entry.entry_id}-assist_satellite"
+    )
+    device_id = str(entities.async_get(entity_id).device_id)  # type: ignore[arg-type, union-attr]
+    kitchen_area = ar.async_get(hass).async_get_area_by_name("Kitchen")
+    dr.async_get(hass).async_update_device(device_id, area_id=kitchen_area.id)  # type: ignore[union-attr]
+    client = await aiohttp_client(hass.http.app)
+    await hass.config.async_update(internal_url=f"http://127.0.0.1:{client.port}")
+
+    yield Kitchen(satellite, stt, tts, device_id)
+
+    for entry in (satellite_entry, tts_entry, stt_entry):
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for server in (satellite, tts, stt):
+        await server.stop()
+
+
+async def _say(kitchen: Kitchen, text: str) -> int:
+    """Say `text` to the satellite; wait until it has played the answer. Returns where it began."""
+    start = len(kitchen.satellite.events)
+    kitchen.stt.transcript = text
+    await kitchen.satellite.speak()
+    await kitchen.satellite.wait_for(lambda: "audio-stop" in kitchen.satellite.types(start), seconds=15)
+    return start
+
+
+def _audio_bytes(kitchen: Kitchen, start: int) -> int:
+    return sum(
+        len(event.payload or b"") for event in kitchen.satellite.events[start:] if event.type == "audio-chunk"
+    )
+
+
+async def test_speech_starts_before_the_model_has_finished(
+    hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen
+) -> None:
+    model_server.chat.add(Reply(content=LONG_ANSWER, chunk_delay=0.04))
+
+    start = await _say(kitchen, "what should I cook tonight?")
+
+    events = kitchen.satellite.events[start:]
+    heard = next(event for event in events if event.type == "transcript")
+    assert Transcript.from_event(heard).text == "what should I cook tonight?"
+    assert " ".join(kitchen.tts.texts) == LONG_ANSWER  # said sentence by sentence
+    first_audio = next(
+        kitchen.satellite.times[start + index]
+        for index, event in enumerate(events)
+        if event.type == "audio-chunk"
+    )
+    model_finished = kitchen.tts.chunk_times[-1]
+    assert first_audio < model_finished
+    assert _audio_bytes(kitchen, start) > 0
+
+
+async def test_turn_off_the_lights_means_the_satellites_room(
+    hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen
+) -> None:
+    for light in ("light.kitchen_light", "light.living_room_light"):
+        await hass.services.async_call("light", "turn_on", {"entity_id": light}, blocking=True)
+    model_server.chat.add(
+        Reply(tool_calls=[ToolCall("intent__HassTurnOff", {"area": "Kitchen", "domain": ["light"]})]),
+        Reply(content="The lights are off."),
+    )
+
+    await _say(kitchen, "turn off the lights")
+
+    # The model was told where the satellite stands, with the sentence.
+    situation = model_server.chat_requests[0]["messages"][-1]["content"]
+    assert "You are in area Kitchen" in situation
+
+    assert hass.states.get("light.kitchen_light").state == STATE_OFF  # type: ignore[union-attr]
+    assert hass.states.get("light.living_room_light").state == STATE_ON  # type: ignore[union-attr]
+    assert kitchen.tts.texts == ["The lights are off."]
+
+
+async def test_a_timer_set_through_the_agent_arrives_on_the_satellite(
+    hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen
+) -> None:
+    model_server.chat.add(
+        Reply(tool_calls=[ToolCall("intent__HassStartTimer", {"minutes": 5, "name": "pasta"})]),
+        Reply(content="Five minutes for the pasta, starting now."),
+    )
+
+    start = await _say(kitchen, "set a pasta timer for five minutes")
+
+    started = [event for event in kitchen.satellite.events[start:] if event.type == "timer-started"]
+    assert len(started) == 1
+    assert started[0].data["total_seconds"] == 300
+    assert started[0].data["name"] == "pasta"
+
+
+async def test_a_follow_up_continues_the_same_conversation(
+    hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen
+) -> None:
+    model_server.chat.add(Reply(content="Which room do you mean?"), Reply(content="Done, the kitchen it is."))
+
+    await _say(kitchen, "make it warmer")
+    await _say(kitchen, "the kitchen")
+
+    second = model_server.chat_requests[-1]["messages"]
+    said = [message["content"] for message in second if message["role"] in ("user", "assistant")]
+    assert said[-3] == "make it warmer"
+    assert said[-2] == "Which room do you mean?"
+    assert said[-1].endswith("the kitchen")
+
+
+async def test_a_model_failing_mid_answer_still_leaves_a_sentence_on_the_satellite(
+    hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen
+) -> None:
+    model_server.chat.add(Reply(content=LONG_ANSWER, cut_after=25))
+
+    start = await _say(kitchen, "what should I cook tonight?")
+
+    # The satellite had begun to speak the answer: Home Assistant would not speak an error now,
+    # so the sentence comes as content, after what was said.
+    assert kitchen.tts.texts[0] == "Here is the plan for tonight."
+    assert kitchen.tts.texts[-1] == (
+        "Sorry, the AI service is unavailable right now, and Home Assistant could not do that on its own."
+    )
+    assert _audio_bytes(kitchen, start) > 0
+
+
+async def test_unlocking_from_a_satellite_waits_for_its_yes(
+    hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen, doors: list[Event]
+) -> None:
+    model_server.chat.add(Reply(tool_calls=[ToolCall("intent__HassTurnOff", {"name": "Front door"})]))
+
+    await _say(kitchen, "unlock the front door")
+    assert kitchen.tts.texts[-1] == "Do you want me to unlock Front door?"
+    assert hass.states.get("lock.front_door").state == "locked"  # type: ignore[union-attr]
+
+    await _say(kitchen, "yes")
+    assert kitchen.tts.texts[-1] == "Done."
+    assert hass.states.get("lock.front_door").state == "unlocked"  # type: ignore[union-attr]
