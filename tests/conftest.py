@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import gc
 from typing import Any
 
+import imageio_ffmpeg
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -123,6 +124,18 @@ def config_entry(
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+async def ffmpeg(hass: HomeAssistant) -> None:
+    """HA's ffmpeg with the binary imageio-ffmpeg carries; request it before the entry is set up.
+
+    The entry's speech platforms set up `tts`, which sets up `ffmpeg` with whatever binary is
+    configured by then.
+    """
+    assert await async_setup_component(
+        hass, "ffmpeg", {"ffmpeg": {"ffmpeg_bin": imageio_ffmpeg.get_ffmpeg_exe()}}
+    )
 
 
 @pytest.fixture

@@ -107,6 +107,27 @@ class EmbeddingReply:
 
 
 @dataclass
+class SpeechReply:
+    """A ``/v1/audio/speech`` answer: a tone as long as a person takes to say the input.
+
+    ``body`` is sent verbatim instead (not audio, say); mp3 is a run of MPEG frame headers.
+    """
+
+    characters_per_second: float = 15.0
+    rate: int = 24000
+    body: bytes | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class TranscriptReply:
+    """A ``/v1/audio/transcriptions`` answer."""
+
+    text: str = "hello"
+    delay: float = 0.0
+
+
+@dataclass
 class ModelList:
     """A ``/v1/models`` answer."""
 
@@ -221,6 +242,22 @@ def embed_text(text: str, dimensions: int = 64) -> list[float]:
     return [value / norm for value in vector]
 
 
+def wav_tone(seconds: float, rate: int = 24000) -> bytes:
+    """A 16-bit mono WAV of a quiet 400 Hz tone."""
+    period = rate // 400
+    wave_period = array.array("h", (int(6000 * math.sin(2 * math.pi * i / period)) for i in range(period)))
+    samples = array.array("h", wave_period) * max(1, int(seconds * 400))
+    return wav_file(samples.tobytes(), rate)
+
+
+def wav_file(data: bytes, rate: int = 24000) -> bytes:
+    """16-bit mono samples as a WAV file."""
+    header = b"RIFF" + (36 + len(data)).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+    header += (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + rate.to_bytes(4, "little")
+    header += (rate * 2).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+    return header + b"data" + len(data).to_bytes(4, "little") + data
+
+
 def split_text(text: str, size: int | None) -> list[str]:
     """Split ``text`` into pieces of ``size`` characters, or into words if ``None``."""
     if size is None:
@@ -323,7 +360,13 @@ class ModelServer:
         self.chat: Script[Reply] = Script(lambda _: Reply(content="OK"))
         self.embeddings: Script[EmbeddingReply] = Script(lambda _: EmbeddingReply())
         self.models_queue: Script[ModelList] = Script(lambda _: ModelList(list(self.models)))
+        self.speech: Script[SpeechReply] = Script(lambda _: SpeechReply())
+        self.transcriptions: Script[TranscriptReply] = Script(lambda _: TranscriptReply())
+        # What GET /v1/audio/voices lists; None: 404, as OpenAI answers.
+        self.voices: list[str] | None = None
         self.requests: list[RecordedRequest] = []
+        # When each request arrived (time.monotonic), by path.
+        self.request_times: dict[str, list[float]] = {}
         self.port = 0
         self._ids = 0
         self._runner: web.AppRunner | None = None
@@ -350,6 +393,9 @@ class ModelServer:
         app.router.add_get("/v1/models", self._handle_models)
         app.router.add_post("/v1/chat/completions", self._handle_chat)
         app.router.add_post("/v1/embeddings", self._handle_embeddings)
+        app.router.add_post("/v1/audio/speech", self._handle_speech)
+        app.router.add_post("/v1/audio/transcriptions", self._handle_transcriptions)
+        app.router.add_get("/v1/audio/voices", self._handle_voices)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1)
         await self._runner.setup()
         await self.up()
@@ -381,7 +427,7 @@ class ModelServer:
 
     def reset(self) -> None:
         """Forget scripted answers, responders and recorded requests."""
-        for script in (self.chat, self.embeddings, self.models_queue):
+        for script in (self.chat, self.embeddings, self.models_queue, self.speech, self.transcriptions):
             script.clear()
         self.requests.clear()
 
@@ -413,6 +459,7 @@ class ModelServer:
             body if isinstance(body, dict) else None,
         )
         self.requests.append(recorded)
+        self.request_times.setdefault(request.path, []).append(time.monotonic())
         return recorded
 
     def _denied(self, request: web.Request) -> web.Response | None:
@@ -440,6 +487,48 @@ class ModelServer:
         ids = answered[1].ids
         data = [{"id": i, "object": "model", "created": 0, "owned_by": "test"} for i in ids]
         return web.json_response({"object": "list", "data": data})
+
+    @property
+    def speech_requests(self) -> list[JSONBody]:
+        """The JSON bodies of the speech requests, in order."""
+        return self._bodies("/v1/audio/speech")
+
+    @property
+    def transcription_requests(self) -> list[JSONBody]:
+        """The form fields of the transcription requests (the file as its size in bytes)."""
+        return self._bodies("/v1/audio/transcriptions")
+
+    async def _handle_speech(self, request: web.Request) -> web.StreamResponse:
+        if isinstance(answered := await self._answer(request, self.speech), web.Response):
+            return answered
+        body, answer = answered
+        if answer.body is not None:
+            return web.Response(body=answer.body, content_type="application/octet-stream")
+        seconds = len(str(body.get("input", ""))) / answer.characters_per_second
+        if body.get("response_format") == "mp3":
+            return web.Response(body=b"\xff\xfb\x90\x00" * int(seconds * 100), content_type="audio/mpeg")
+        return web.Response(body=wav_tone(seconds, answer.rate), content_type="audio/wav")
+
+    async def _handle_transcriptions(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        fields: JSONBody = {
+            key: (len(value.file.read()) if isinstance(value, web.FileField) else value)
+            for key, value in form.items()
+        }
+        recorded = RecordedRequest(request.method, request.path, dict(request.headers), fields)
+        self.requests.append(recorded)
+        if (denied := self._denied(request)) is not None:
+            return denied
+        answer = await self.transcriptions.next(recorded)
+        if isinstance(answer, Fault):
+            return answer.render()
+        return web.json_response({"text": answer.text})
+
+    async def _handle_voices(self, request: web.Request) -> web.StreamResponse:
+        await self._record(request)
+        if self.voices is None:
+            return web.json_response(error_body("Not found", 404), status=404)
+        return web.json_response({"voices": self.voices})
 
     async def _handle_embeddings(self, request: web.Request) -> web.StreamResponse:
         if isinstance(answered := await self._answer(request, self.embeddings), web.Response):

@@ -4,7 +4,6 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import timedelta
 
-import imageio_ffmpeg
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -19,10 +18,12 @@ from homeassistant.components import assist_pipeline
 from homeassistant.components.assist_pipeline.pipeline import async_update_pipeline
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from .wyoming_fakes import FakeSatellite, FakeTts, async_add_wyoming
+
+# Set up before the entry: its speech platforms set up ffmpeg with whatever binary is known then.
+pytestmark = pytest.mark.usefixtures("ffmpeg")
 
 
 @dataclass
@@ -37,15 +38,15 @@ class Hall:
 
 @pytest.fixture
 async def hall(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, aiohttp_client: ClientSessionGenerator
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    aiohttp_client: ClientSessionGenerator,
 ) -> AsyncGenerator[Hall]:
     """Home Assistant's wyoming integration connected to a satellite and a TTS on 127.0.0.1.
 
     The ffmpeg binary comes with imageio-ffmpeg (no system ffmpeg needed). Announcing fetches
     the spoken message from Home Assistant's HTTP server, so it is served on a real port last.
     """
-    ffmpeg = {"ffmpeg": {"ffmpeg_bin": imageio_ffmpeg.get_ffmpeg_exe()}}
-    assert await async_setup_component(hass, "ffmpeg", ffmpeg)
     tts, satellite = FakeTts(), FakeSatellite()
     await tts.start()
     await satellite.start()

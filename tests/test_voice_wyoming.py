@@ -4,21 +4,21 @@ Assist pipeline, and AI Assist as its agent. A test speaks; we assert what the s
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from types import MappingProxyType
 
-import imageio_ffmpeg
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from wyoming.asr import Transcript
 
 from homeassistant.components import assist_pipeline
 from homeassistant.components.assist_pipeline.pipeline import async_update_pipeline
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_MODEL, STATE_OFF, STATE_ON
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
-from homeassistant.setup import async_setup_component
 
 from .conftest import Home
-from .model_server import ModelServer, Reply, ToolCall
+from .model_server import ModelServer, Reply, ToolCall, TranscriptReply
 from .wyoming_fakes import FakeSatellite, FakeStt, FakeTts, async_add_wyoming
 
 LONG_ANSWER = (
@@ -28,14 +28,23 @@ LONG_ANSWER = (
 )
 
 
+# Set up before the entry: its speech platforms set up ffmpeg with whatever binary is known then.
+pytestmark = pytest.mark.usefixtures("ffmpeg")
+
+
 @dataclass
 class Kitchen:
-    """The kitchen's Wyoming satellite, with the STT and streaming TTS its pipeline uses."""
+    """The kitchen's Wyoming satellite, with the STT and streaming TTS its pipeline uses.
+
+    With `own_speech`, the pipeline uses AI Assist's own STT and TTS on the model server instead.
+    """
 
     satellite: FakeSatellite
     stt: FakeStt
     tts: FakeTts
     device_id: str
+    model_server: ModelServer
+    own_speech: bool = False
 
 
 @pytest.fixture
@@ -43,28 +52,44 @@ async def kitchen(
     hass: HomeAssistant,
     home: Home,
     agent_id: str,
+    model_server: ModelServer,
     aiohttp_client: ClientSessionGenerator,
+    request: pytest.FixtureRequest,
 ) -> AsyncGenerator[Kitchen]:
     """Home Assistant's wyoming integration and Assist pipeline, with AI Assist as the agent."""
-    assert await async_setup_component(
-        hass, "ffmpeg", {"ffmpeg": {"ffmpeg_bin": imageio_ffmpeg.get_ffmpeg_exe()}}
-    )
+    own_speech = bool(getattr(request, "param", False))
     stt, tts, satellite = FakeStt(), FakeTts(streaming=True), FakeSatellite()
     for server in (stt, tts, satellite):
         await server.start()
     entities = er.async_get(hass)
     stt_entry = await async_add_wyoming(hass, stt.port)
     tts_entry = await async_add_wyoming(hass, tts.port)
+    engines = {
+        "stt_engine": entities.async_get_entity_id("stt", "wyoming", f"{stt_entry.entry_id}-stt"),
+        "tts_engine": entities.async_get_entity_id("tts", "wyoming", f"{tts_entry.entry_id}-tts"),
+        "tts_voice": "fake-voice",
+    }
+    if own_speech:
+        entry = hass.config_entries.async_entries("aiassist")[0]
+        for kind, data in (
+            ("stt", {CONF_MODEL: "whisper-1"}),
+            ("tts", {CONF_MODEL: "tts-1", "voice": "alloy"}),
+        ):
+            subentry = ConfigSubentry(
+                data=MappingProxyType(data), subentry_type=kind, title=kind, unique_id=None
+            )
+            hass.config_entries.async_add_subentry(entry, subentry)
+            await hass.async_block_till_done()
+            engines[f"{kind}_engine"] = entities.async_get_entity_id(kind, "aiassist", subentry.subentry_id)
+        engines["tts_voice"] = "alloy"
     await async_update_pipeline(
         hass,
         assist_pipeline.async_get_pipeline(hass),
         conversation_engine=agent_id,
         conversation_language="en",
-        stt_engine=entities.async_get_entity_id("stt", "wyoming", f"{stt_entry.entry_id}-stt"),
         stt_language="en",
-        tts_engine=entities.async_get_entity_id("tts", "wyoming", f"{tts_entry.entry_id}-tts"),
         tts_language="en",
-        tts_voice="fake-voice",
+        **engines,
     )
     satellite_entry = await async_add_wyoming(hass, satellite.port)
     await satellite.wait_for(lambda: satellite.connected)
@@ -77,7 +102,7 @@ async def kitchen(
     client = await aiohttp_client(hass.http.app)
     await hass.config.async_update(internal_url=f"http://127.0.0.1:{client.port}")
 
-    yield Kitchen(satellite, stt, tts, device_id)
+    yield Kitchen(satellite, stt, tts, device_id, model_server, own_speech)
 
     for entry in (satellite_entry, tts_entry, stt_entry):
         await hass.config_entries.async_unload(entry.entry_id)
@@ -90,6 +115,7 @@ async def _say(kitchen: Kitchen, text: str) -> int:
     """Say `text` to the satellite; wait until it has played the answer. Returns where it began."""
     start = len(kitchen.satellite.events)
     kitchen.stt.transcript = text
+    kitchen.model_server.transcriptions.add(TranscriptReply(text=text))
     await kitchen.satellite.speak()
     await kitchen.satellite.wait_for(lambda: "audio-stop" in kitchen.satellite.types(start), seconds=15)
     return start
@@ -101,6 +127,18 @@ def _audio_bytes(kitchen: Kitchen, start: int) -> int:
     )
 
 
+def _first_audio(kitchen: Kitchen, start: int, said: str) -> float:
+    """When the first audio of the answer reached the satellite, after it heard `said`."""
+    events = kitchen.satellite.events[start:]
+    heard = next(event for event in events if event.type == "transcript")
+    assert Transcript.from_event(heard).text == said
+    return next(
+        kitchen.satellite.times[start + index]
+        for index, event in enumerate(events)
+        if event.type == "audio-chunk"
+    )
+
+
 async def test_speech_starts_before_the_model_has_finished(
     hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen
 ) -> None:
@@ -108,15 +146,8 @@ async def test_speech_starts_before_the_model_has_finished(
 
     start = await _say(kitchen, "what should I cook tonight?")
 
-    events = kitchen.satellite.events[start:]
-    heard = next(event for event in events if event.type == "transcript")
-    assert Transcript.from_event(heard).text == "what should I cook tonight?"
+    first_audio = _first_audio(kitchen, start, "what should I cook tonight?")
     assert " ".join(kitchen.tts.texts) == LONG_ANSWER  # said sentence by sentence
-    first_audio = next(
-        kitchen.satellite.times[start + index]
-        for index, event in enumerate(events)
-        if event.type == "audio-chunk"
-    )
     model_finished = kitchen.tts.chunk_times[-1]
     assert first_audio < model_finished
     assert _audio_bytes(kitchen, start) > 0
@@ -202,3 +233,22 @@ async def test_unlocking_from_a_satellite_waits_for_its_yes(
     await _say(kitchen, "yes")
     assert kitchen.tts.texts[-1] == "Done."
     assert hass.states.get("lock.front_door").state == "unlocked"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kitchen", [True], indirect=True)
+async def test_with_our_own_speech_the_satellite_hears_the_first_sentence_early(
+    hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen
+) -> None:
+    model_server.chat.add(Reply(content=LONG_ANSWER, chunk_delay=0.04))
+
+    start = await _say(kitchen, "what should I cook tonight?")
+
+    first_audio = _first_audio(kitchen, start, "what should I cook tonight?")
+    assert model_server.transcription_requests[-1]["model"] == "whisper-1"
+    said = [request["input"] for request in model_server.speech_requests]
+    assert " ".join(said) == LONG_ANSWER  # one request per sentence
+    assert len(said) == 6
+    last_sentence_asked = model_server.request_times["/v1/audio/speech"][-1]
+    assert first_audio < last_sentence_asked
+    assert _audio_bytes(kitchen, start) > 0
+    assert not kitchen.tts.texts  # the Wyoming TTS was not used

@@ -27,7 +27,7 @@ from .runtime import AIAssistConfigEntry, AIAssistRuntime
 from .services import async_setup_services
 from .speaker import SpeakerResolver
 
-PLATFORMS = (Platform.CONVERSATION, Platform.TODO)
+PLATFORMS = (Platform.CONVERSATION, Platform.STT, Platform.TODO, Platform.TTS)
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 

@@ -97,6 +97,7 @@ async def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> o
 def _load_lazily_imported_parts(client: openai.AsyncOpenAI) -> None:
     client.platform_headers()
     _ = (client.chat.completions, client.models, client.embeddings)
+    _ = (client.audio.speech, client.audio.transcriptions)
 
 
 async def async_list_models(client: openai.AsyncOpenAI) -> list[str]:

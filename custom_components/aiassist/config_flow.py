@@ -53,11 +53,14 @@ from .const import (
     PRESETS,
     PRESETS_NEEDING_KEY,
     SUBENTRY_CONVERSATION,
+    SUBENTRY_STT,
+    SUBENTRY_TTS,
 )
 from .memory.builtin import BuiltinEmbedder
 from .memory.embeddings import Embedder, EmbeddingModel
 from .models import recommended_model
 from .runtime import AIAssistConfigEntry
+from .speech_flow import SpeechToTextFlowHandler, TextToSpeechFlowHandler
 
 # Errors of ours that the form shows under their own name; anything else is "unknown".
 _FORM_ERRORS = {
@@ -278,8 +281,12 @@ class AIAssistConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Return the subentry types: agents."""
-        return {SUBENTRY_CONVERSATION: ConversationFlowHandler}
+        """Return the subentry types: agents, and speech on the same service."""
+        return {
+            SUBENTRY_CONVERSATION: ConversationFlowHandler,
+            SUBENTRY_TTS: TextToSpeechFlowHandler,
+            SUBENTRY_STT: SpeechToTextFlowHandler,
+        }
 
 
 class AIAssistOptionsFlow(OptionsFlow):

@@ -9,6 +9,27 @@ LOGGER = logging.getLogger(__package__)
 SUBENTRY_CONVERSATION: Final = "conversation"
 DEFAULT_AGENT_NAME: Final = "AI Assist"
 
+# Speech on the same service: a text-to-speech or speech-to-text subentry.
+SUBENTRY_TTS: Final = "tts"
+SUBENTRY_STT: Final = "stt"
+CONF_VOICE: Final = "voice"
+# The voices the server listed when the subentry was saved (not an option the user sets).
+CONF_VOICES: Final = "voices"
+CONF_SPEED: Final = "speed"
+CONF_AUDIO_FORMAT: Final = "audio_format"
+CONF_LANGUAGE: Final = "language"
+DEFAULT_TTS_NAME: Final = "AI Assist speech"
+DEFAULT_STT_NAME: Final = "AI Assist transcription"
+DEFAULT_VOICE: Final = "alloy"
+DEFAULT_SPEED: Final = 1.0
+AUDIO_FORMATS: Final = ("wav", "mp3")
+# OpenAI's voices: offered when the server does not list its own.
+OPENAI_VOICES: Final = (
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse",
+)  # fmt: skip
+# A TTS request says one sentence; the whole answer may take longer than a chat turn's wait.
+SPEECH_TIMEOUT: Final = 30.0
+
 # Config flow only: which preset filled the URL.
 CONF_PRESET: Final = "preset"
 # Conversation subentry options; model, prompt and llm_hass_api use HA's standard keys.

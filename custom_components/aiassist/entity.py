@@ -38,7 +38,7 @@ class AIAssistEntity(CoordinatorEntity[AIAssistCoordinator]):
     """An agent: available while its service answers."""
 
     _attr_has_entity_name = True
-    _attr_name = None
+    _attr_name: str | None = None
 
     def __init__(self, entry: AIAssistConfigEntry, subentry: ConfigSubentry) -> None:
         """Set up the agent's device, named after the agent."""

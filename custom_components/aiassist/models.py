@@ -28,3 +28,17 @@ def recommended_model(models: list[str]) -> str:
             return preferred
     chat = [model for model in models if is_chat_model(model)]
     return chat[0] if chat else (models[0] if models else "")
+
+
+# What speech models' ids contain, by kind of subentry.
+_SPEECH_MARKERS = {
+    "tts": ("tts", "speech", "kokoro", "piper", "orpheus", "voice"),
+    "stt": ("whisper", "transcribe", "stt", "asr", "parakeet", "sensevoice"),
+}
+
+
+def speech_models(models: list[str], kind: str) -> list[str]:
+    """The server's models that look like speech models of `kind` ("tts" or "stt"), else all."""
+    markers = _SPEECH_MARKERS[kind]
+    matching = [model for model in models if any(marker in model.lower() for marker in markers)]
+    return matching or list(models)
