@@ -4,7 +4,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aiassist.const import CONF_CONFIRMATION, CONF_PIN, CONF_SENSITIVE
+from homeassistant.components import conversation
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.setup import async_setup_component
 
 from .conftest import AGENT_OPTIONS, Home, converse, speech
 from .model_server import ModelServer, Reply, ToolCall
@@ -237,3 +240,30 @@ async def test_the_pin_is_checked_when_saved(hass: HomeAssistant, setup_integrat
     )
     assert result["type"] == "create_entry"
     assert result["data"][CONF_CONFIRMATION] == {CONF_PIN: "1234", CONF_SENSITIVE: ["lock.front_door"]}
+
+
+@pytest.mark.parametrize(
+    "agent_options", [{**AGENT_OPTIONS, CONF_CONFIRMATION: {CONF_SENSITIVE: ["script.disarm_the_alarm"]}}]
+)
+async def test_a_script_marked_sensitive_waits_too(
+    hass: HomeAssistant, model_server: ModelServer, home: Home, agent_id: str
+) -> None:
+    turn_on = {"action": "input_boolean.turn_on", "target": {"entity_id": "input_boolean.garage"}}
+    script = {"disarm_the_alarm": {"alias": "Alarm off", "sequence": [turn_on]}}
+    assert await async_setup_component(hass, "script", {"script": script})
+    async_expose_entity(hass, conversation.DOMAIN, "script.disarm_the_alarm", True)
+    await converse(hass, agent_id, "hello")
+    (tool,) = [
+        t["function"]["name"]
+        for t in model_server.chat_requests[-1]["tools"]
+        if "disarm" in t["function"]["name"]
+    ]
+    model_server.chat.add(Reply(tool_calls=[ToolCall(tool)]))
+
+    asked = await converse(hass, agent_id, "disarm the alarm", device_id=home.kitchen_satellite)
+    assert speech(asked) == "Do you want me to go ahead with Alarm off?"
+    assert hass.states.get("input_boolean.garage").state == "off"  # type: ignore[union-attr]
+
+    await converse(hass, agent_id, "go ahead", asked.conversation_id, home.kitchen_satellite)
+    await hass.async_block_till_done()
+    assert hass.states.get("input_boolean.garage").state == "on"  # type: ignore[union-attr]

@@ -265,6 +265,44 @@ async def test_speech_has_no_markdown_emoji_or_links(
     assert speech(result) == "Recipe\nPasta is easy - see the guide or for more.\nBoil water\nAdd salt"
 
 
+async def test_numbers_times_dates_and_units_are_said_as_a_person_says_them(
+    hass: HomeAssistant, model_server: ModelServer, agent_id: str
+) -> None:
+    model_server.chat.add(
+        Reply(
+            content="On 2026-12-01 at 14:30 it is -3°C, with 5-10 mm of snow, 80% humidity, wind at 12 km/h."
+        )
+    )
+    result = await converse(hass, agent_id, "What's the weather tomorrow?")
+    assert speech(result) == (
+        "On December 1, 2026 at 2:30 PM it is minus 3 degrees Celsius, "
+        "with 5 to 10 millimetres of snow, 80 percent humidity, wind at 12 kilometres per hour."
+    )
+
+
+async def test_a_chinese_answer_streams_and_reads_naturally(
+    hass: HomeAssistant, model_server: ModelServer, agent_id: str
+) -> None:
+    model_server.chat.add(
+        Reply(content="明天最高21°C，14:30有雨，湿度80%。记得07:00出门带伞！", chunk_size=3)
+    )
+    deltas: list[dict[str, Any]] = []
+    with (
+        chat_session.async_get_chat_session(hass) as session,
+        conversation.async_get_chat_log(
+            hass, session, chat_log_delta_listener=lambda _log, delta: deltas.append(delta)
+        ),
+    ):
+        result = await converse(
+            hass, agent_id, "明天天气怎么样？", conversation_id=session.conversation_id, language="zh-Hans"
+        )
+
+    # Chinese has no spaces: the text is still handed on as it is written, not at the end.
+    pieces = [delta["content"] for delta in deltas if "content" in delta]
+    assert len(pieces) >= 5
+    assert speech(result) == "明天最高21摄氏度，下午2点半有雨，湿度百分之80。记得上午7点出门带伞！"
+
+
 async def test_an_empty_answer_is_explained(
     hass: HomeAssistant, model_server: ModelServer, agent_id: str
 ) -> None:

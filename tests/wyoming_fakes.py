@@ -87,9 +87,10 @@ class FakeTts(WyomingFake):
     speaks each sentence as soon as it is complete, as Piper and other streaming TTS do.
     """
 
-    def __init__(self, streaming: bool = False) -> None:
+    def __init__(self, streaming: bool = False, seconds_per_sentence: float = 0.0) -> None:
         super().__init__()
         self.streaming = streaming
+        self.seconds_per_sentence = seconds_per_sentence  # synthesis time, as a real engine takes
         self.texts: list[str] = []
         self.chunks: list[str] = []
         self.chunk_times: list[float] = []  # when each streamed piece of text arrived
@@ -143,6 +144,8 @@ class FakeTts(WyomingFake):
 
     async def _say(self, handler: _Handler, text: str) -> None:
         self.texts.append(text.strip())
+        if self.seconds_per_sentence:
+            await asyncio.sleep(self.seconds_per_sentence)
         # As long as a person takes to say it (about 15 characters a second): Home Assistant's
         # ffmpeg conversion holds back its output until it has read about 64 KB.
         await self._audio(handler, tone(len(text.strip()) / SPOKEN_CHARACTERS_PER_SECOND))

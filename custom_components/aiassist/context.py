@@ -41,6 +41,8 @@ class ModelContext:
     recalled: tuple[str, ...] = ()
     # The devices shown to the model in this request.
     devices: tuple[str, ...] = ()
+    # The language spoken: how numbers are said.
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ async def async_build_context(
         carried=recall.carried,
         recalled=recalled_ids,
         devices=devices.entity_ids if devices else (),
+        language=user_input.language,
     )
 
 

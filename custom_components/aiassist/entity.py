@@ -94,7 +94,8 @@ class AIAssistEntity(CoordinatorEntity[AIAssistCoordinator]):
                 )
                 async with stream:
                     async for _content in chat_log.async_add_delta_content_stream(
-                        self.entity_id, transform_stream(stream, allow_tools=offer_tools)
+                        self.entity_id,
+                        transform_stream(stream, allow_tools=offer_tools, language=model_context.language),
                     ):
                         pass
             self.coordinator.async_mark_up()

@@ -7,6 +7,8 @@ deltas: text is held back until it can be judged, and released as soon as it can
 from dataclasses import dataclass, field
 import re
 
+from .speakable import speakable
+
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
 # Hold back at most this much text waiting for a link or tag to close.
@@ -20,21 +22,32 @@ _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff\U00002b00-\U00002bff\u200d\ufe0f\u20e3]"
 )
 _SPACES = re.compile(r"[ \t]{2,}")
+_TRAILING_NUMBER = re.compile(r"(?:^|(?<=\s))([-−]?\d[\d.,:%°\-–]*)\s+$")
+# A CJK character ends a token: Chinese text has no spaces to wait for.
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
-def clean_for_speech(text: str, at_line_start: bool = True) -> str:
-    """Remove what a speaker should not say; keep words and punctuation.
+def clean_for_speech(text: str, at_line_start: bool = True, language: str = "en") -> str:
+    """Remove what a speaker should not say; keep words and punctuation; numbers in words.
 
     `at_line_start` False: the text continues a line, so a leading "- " is not a bullet.
     """
     if not at_line_start:
-        return clean_for_speech("\0" + text)[1:]
+        return clean_for_speech("\0" + text, language=language)[1:]
     text = _LINK.sub(r"\1", text)
     text = _URL.sub("", text)
     text = _LINE_MARKUP.sub("", text)
     text = _INLINE_MARKUP.sub("", text)
     text = _EMOJI.sub("", text)
-    return _SPACES.sub(" ", text)
+    return speakable(_SPACES.sub(" ", text), language)
+
+
+def _last_cjk_end(text: str, after: int) -> int:
+    """Just past the last CJK character of `text` that comes after `after`; else 0."""
+    for index in range(len(text) - 1, after - 1, -1):
+        if _CJK.match(text[index]):
+            return index + 1
+    return 0
 
 
 def _partial_suffix(text: str, tag: str) -> int:
@@ -49,6 +62,7 @@ def _partial_suffix(text: str, tag: str) -> int:
 class SpeechStream:
     """Splits streamed model text into speech and thinking, cleaning the speech."""
 
+    language: str = "en"
     _raw: str = ""
     _speech: str = ""
     _thinking: bool = False
@@ -98,17 +112,21 @@ class SpeechStream:
             self._speech += text
 
     def _release_speech(self, final: bool) -> None:
-        """Release speech up to the last whitespace, unless a link is still open."""
+        """Release speech up to the last whitespace or CJK character, unless a link is still open."""
         if final:
             cut = len(self._speech)
         else:
             cut = max(self._speech.rfind(" "), self._speech.rfind("\n")) + 1
+            cut = max(cut, _last_cjk_end(self._speech, cut))
+            if number := _TRAILING_NUMBER.search(self._speech, 0, cut):
+                # "12 " may be followed by "km/h": keep the number until its unit is known.
+                cut = number.start(1)
             opening = self._speech.rfind("[", 0, cut)
             if opening != -1 and ")" not in self._speech[opening:] and len(self._speech) < MAX_HELD:
                 cut = opening
         if cut <= 0:
             return
-        text = clean_for_speech(self._speech[:cut], at_line_start=self._last == "\n")
+        text = clean_for_speech(self._speech[:cut], at_line_start=self._last == "\n", language=self.language)
         self._speech = self._speech[cut:]
         if not self._started or self._last in " \n":
             # Nothing to say yet, or markup removed at a word boundary: no doubled spaces.

@@ -34,7 +34,7 @@ def _reasoning(delta: ChoiceDelta) -> str | None:
 
 
 async def transform_stream(
-    chunks: AsyncIterable[ChatCompletionChunk], *, allow_tools: bool
+    chunks: AsyncIterable[ChatCompletionChunk], *, allow_tools: bool, language: str = "en"
 ) -> AsyncGenerator[Delta]:
     """Yield the role first, then speech and thinking as they come, then the tool calls.
 
@@ -43,7 +43,7 @@ async def transform_stream(
     the model still makes is dropped, so nothing runs that the user did not get to hear about.
     """
     yield {"role": "assistant"}
-    speech = SpeechStream()
+    speech = SpeechStream(language)
     calls: dict[int, _PendingCall] = {}
     async for chunk in chunks:
         if not chunk.choices:
