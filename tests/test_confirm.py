@@ -1,5 +1,7 @@
 """Confirmation before risky actions: held in code, whatever the model does, on every path."""
 
+from unittest.mock import patch
+
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -200,6 +202,20 @@ async def test_with_the_model_down_the_fallback_asks_too(
     done = await converse(hass, agent_id, "yes", asked.conversation_id, home.kitchen_satellite)
     assert not _locked(hass)
     assert speech(done) == "Done."
+
+
+async def test_with_the_model_down_a_sentence_that_cannot_be_checked_is_not_run(
+    hass: HomeAssistant, model_server: ModelServer, home: Home, doors: list[Event], agent_id: str
+) -> None:
+    await model_server.down()
+    with patch(
+        "homeassistant.components.conversation.default_agent.DefaultAgent.async_recognize_intent",
+        side_effect=RuntimeError("broken sentences"),
+    ):
+        result = await converse(hass, agent_id, "unlock the front door", device_id=home.kitchen_satellite)
+
+    assert _locked(hass)
+    assert speech(result).startswith("Sorry, the AI service is unavailable")
 
 
 async def test_the_question_and_the_answer_in_chinese(

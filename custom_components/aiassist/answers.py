@@ -8,7 +8,7 @@ from homeassistant.helpers import intent
 from homeassistant.helpers.translation import async_get_translations
 
 from .api import AIServiceError, InvalidAuth, ModelNotFound, RateLimited, ServiceUnreachable
-from .confirm import Guard
+from .confirm import Check, Guard
 from .const import DOMAIN, LOGGER
 
 
@@ -27,11 +27,10 @@ async def async_answer_without_model(
     that the conversation history stays whole. None: the guard held the sentence, which
     runs only when the user confirms.
     """
-    if isinstance(err, ServiceUnreachable) and await guard.async_sentence(user_input):
+    check = await guard.async_sentence(user_input) if isinstance(err, ServiceUnreachable) else None
+    if check is Check.HELD:
         return None
-    if isinstance(err, ServiceUnreachable) and (
-        result := await _async_home_assistant_agent(hass, user_input)
-    ):
+    if check is Check.SAFE and (result := await _async_home_assistant_agent(hass, user_input)):
         response = result.response
     else:
         response = intent.IntentResponse(language=user_input.language)

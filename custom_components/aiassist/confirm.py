@@ -50,6 +50,14 @@ _GUARDED_COVERS = frozenset({"garage", "gate", "door"})
 _SCRIPT_TOOL = "script__"
 
 
+class Check(StrEnum):
+    """What the guard found in a sentence before Home Assistant's own agent may run it."""
+
+    SAFE = "safe"
+    HELD = "held"
+    UNCHECKED = "unchecked"
+
+
 class Action(StrEnum):
     """What is held, which picks the question the user hears."""
 
@@ -177,25 +185,24 @@ class Guard:
             }
         )
 
-    async def async_sentence(self, user_input: conversation.ConversationInput) -> bool:
+    async def async_sentence(self, user_input: conversation.ConversationInput) -> Check:
         """Before Home Assistant's own agent runs a sentence: hold it when it is risky.
 
-        True when held. When the sentence cannot be checked, it is held as well: the
-        fallback must not run what it could not check.
+        A sentence that cannot be checked is UNCHECKED: the fallback must not run it.
         """
         try:
             agent = get_agent_manager(self.hass).default_agent
             recognized = await agent.async_recognize_intent(user_input) if agent else None
         except Exception:  # noqa: BLE001 - unknown means unsafe, not a failed turn
             LOGGER.exception("Could not check %r before Home Assistant's agent runs it", user_input.text)
-            return True
+            return Check.UNCHECKED
         if recognized is None or recognized.unmatched_entities:
-            return False
+            return Check.SAFE
         slots = {entity.name: entity.value for entity in recognized.entities_list}
         preferences = llm.async_get_match_preferences(self.hass, user_input.as_llm_context(DOMAIN))
         risky = risky_targets(self.hass, recognized.intent.name, slots, preferences, self.sensitive)
         if risky is None:
-            return False
+            return Check.SAFE
         hass, text = self.hass, user_input.text
 
         async def run() -> str | None:
@@ -213,7 +220,7 @@ class Guard:
             return None
 
         self._hold(*risky, text, run)
-        return True
+        return Check.HELD
 
     def _hold(self, action: Action, states: list[State], key: str, run: Run) -> None:
         names = [state.name for state in states]
