@@ -17,7 +17,7 @@ from homeassistant.const import CONF_MODEL, STATE_OFF, STATE_ON
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
 
-from .conftest import Home
+from .conftest import Home, People
 from .model_server import ModelServer, Reply, ToolCall, TranscriptReply
 from .wyoming_fakes import FakeSatellite, FakeStt, FakeTts, async_add_wyoming
 
@@ -252,3 +252,45 @@ async def test_with_our_own_speech_the_satellite_hears_the_first_sentence_early(
     assert first_audio < last_sentence_asked
     assert _audio_bytes(kitchen, start) > 0
     assert not kitchen.tts.texts  # the Wyoming TTS was not used
+
+
+async def test_a_follow_up_can_come_from_another_satellite_of_the_same_person(
+    hass: HomeAssistant, people: People, model_server: ModelServer, kitchen: Kitchen
+) -> None:
+    bedroom = FakeSatellite()
+    await bedroom.start()
+    bedroom_entry = await async_add_wyoming(hass, bedroom.port)
+    try:
+        await bedroom.wait_for(lambda: bedroom.connected)
+        entities = er.async_get(hass)
+        bedroom_entity = entities.async_get_entity_id(
+            "assist_satellite", "wyoming", f"{bedroom_entry.entry_id}-assist_satellite"
+        )
+        bedroom_device = str(entities.async_get(bedroom_entity).device_id)  # type: ignore[arg-type, union-attr]
+        entry = hass.config_entries.async_entries("aiassist")[0]
+        agent = next(iter(entry.subentries.values()))
+        satellites = {"anna": [kitchen.device_id, bedroom_device]}
+        hass.config_entries.async_update_subentry(entry, agent, data={**agent.data, "satellites": satellites})
+        await hass.async_block_till_done()
+        model_server.chat.add(Reply(content="Sunny and 21 degrees in Berlin today."), Reply(content="Rain."))
+
+        await _say(kitchen, "what's the weather in Berlin?")
+        # Anna walks to the bedroom and goes on there: a new conversation on another satellite.
+        start = len(bedroom.events)
+        kitchen.stt.transcript = "and tomorrow?"
+        await bedroom.speak()
+        await bedroom.wait_for(lambda: "audio-stop" in bedroom.types(start), seconds=15)
+
+        carried = [
+            (message["role"], message["content"])
+            for message in model_server.chat_requests[-1]["messages"][1:-1]
+        ]
+        assert carried == [
+            ("user", "what's the weather in Berlin?"),
+            ("assistant", "Sunny and 21 degrees in Berlin today."),
+        ]
+        assert kitchen.tts.texts[-1] == "Rain."
+    finally:
+        await hass.config_entries.async_unload(bedroom_entry.entry_id)
+        await hass.async_block_till_done()
+        await bedroom.stop()
