@@ -226,3 +226,19 @@ async def test_ears_are_added_after_a_moment_of_silence_is_transcribed(
     assert model_server.transcription_requests[-1]["file"] == 44 + 16000
     await hass.async_block_till_done()
     assert hass.states.get("stt.ears") is not None
+
+
+async def test_a_voice_that_hangs_is_given_up_on_within_its_timeout(
+    hass: HomeAssistant, model_server: ModelServer, voice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("custom_components.aiassist.tts.SPEECH_TIMEOUT", 0.3)
+    model_server.speech.add(SpeechReply(delay=5), SpeechReply(delay=5))
+
+    async def answer() -> AsyncGenerator[str]:
+        yield "Hello."
+
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(HomeAssistantError, match="did not answer in time"):
+        async for _chunk in _stream(hass, voice, answer()):
+            pass
+    assert asyncio.get_running_loop().time() - started < 2  # one retry at most, never 5 s
