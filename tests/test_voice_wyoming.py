@@ -188,16 +188,20 @@ async def test_a_timer_set_through_the_agent_arrives_on_the_satellite(
     hass: HomeAssistant, model_server: ModelServer, kitchen: Kitchen
 ) -> None:
     model_server.chat.add(
-        Reply(tool_calls=[ToolCall("intent__HassStartTimer", {"minutes": 5, "name": "pasta"})]),
-        Reply(content="Five minutes for the pasta, starting now."),
+        Reply(tool_calls=[ToolCall("intent__HassStartTimer", {"seconds": 1, "name": "egg"})]),
+        Reply(content="One second for the egg, starting now."),
     )
 
-    start = await _say(kitchen, "set a pasta timer for five minutes")
+    start = await _say(kitchen, "set an egg timer for one second")
 
     started = [event for event in kitchen.satellite.events[start:] if event.type == "timer-started"]
     assert len(started) == 1
-    assert started[0].data["total_seconds"] == 300
-    assert started[0].data["name"] == "pasta"
+    assert started[0].data["total_seconds"] == 1
+    assert started[0].data["name"] == "egg"
+    # Home Assistant's timers sleep for real: one second.
+    await kitchen.satellite.wait_for(lambda: "timer-finished" in kitchen.satellite.types(start), seconds=5)
+    (finished,) = [event for event in kitchen.satellite.events[start:] if event.type == "timer-finished"]
+    assert finished.data["id"] == started[0].data["id"]
 
 
 async def test_a_follow_up_continues_the_same_conversation(
@@ -206,6 +210,13 @@ async def test_a_follow_up_continues_the_same_conversation(
     model_server.chat.add(Reply(content="Which room do you mean?"), Reply(content="Done, the kitchen it is."))
 
     await _say(kitchen, "make it warmer")
+    # The agent asked: the pipeline is told to keep listening (a Wyoming satellite simply runs
+    # the pipeline again, in the same conversation).
+    runs = hass.data[KEY_ASSIST_PIPELINE].pipeline_debug[assist_pipeline.async_get_pipeline(hass).id]
+    asked = next(
+        event for event in list(runs.values())[-1].events if event.type == PipelineEventType.INTENT_END
+    )
+    assert asked.data["intent_output"]["continue_conversation"] is True
     await _say(kitchen, "the kitchen")
 
     second = model_server.chat_requests[-1]["messages"]
