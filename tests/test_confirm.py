@@ -1,5 +1,6 @@
 """Confirmation before risky actions: held in code, whatever the model does, on every path."""
 
+from types import MappingProxyType
 from unittest.mock import patch
 
 import pytest
@@ -8,6 +9,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.aiassist.const import CONF_CONFIRMATION, CONF_PIN, CONF_SENSITIVE
 from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.setup import async_setup_component
 
@@ -283,3 +285,26 @@ async def test_a_script_marked_sensitive_waits_too(
     await converse(hass, agent_id, "go ahead", asked.conversation_id, home.kitchen_satellite)
     await hass.async_block_till_done()
     assert hass.states.get("input_boolean.garage").state == "on"  # type: ignore[union-attr]
+
+
+async def test_only_the_agent_that_asked_takes_the_yes(
+    hass: HomeAssistant,
+    model_server: ModelServer,
+    home: Home,
+    doors: list[Event],
+    agent_id: str,
+    setup_integration: MockConfigEntry,
+) -> None:
+    kids = ConfigSubentry(
+        data=MappingProxyType(AGENT_OPTIONS), subentry_type="conversation", title="Kids", unique_id=None
+    )
+    hass.config_entries.async_add_subentry(setup_integration, kids)
+    await hass.async_block_till_done()
+    model_server.chat.add(Reply(tool_calls=[UNLOCK]), Reply(content="Yes what?"))
+    asked = await converse(hass, agent_id, "unlock the front door", device_id=home.kitchen_satellite)
+
+    # The satellite's pipeline now uses the other agent, in the same conversation.
+    await converse(hass, "conversation.kids", "yes", asked.conversation_id, home.kitchen_satellite)
+    await converse(hass, agent_id, "yes", asked.conversation_id, home.kitchen_satellite)
+
+    assert _locked(hass)

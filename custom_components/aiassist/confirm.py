@@ -80,6 +80,7 @@ class Pending:
 
     conversation_id: str
     device_id: str | None
+    agent_id: str
     action: Action
     expires: float
     names: list[str] = field(default_factory=list)
@@ -97,6 +98,7 @@ class Confirmations:
         self,
         conversation_id: str,
         device_id: str | None,
+        agent_id: str,
         action: Action,
         names: list[str],
         key: str,
@@ -108,7 +110,8 @@ class Confirmations:
         held for the conversation now was held by this turn.
         """
         pending = self._pending.setdefault(
-            conversation_id, Pending(conversation_id, device_id, action, time.monotonic() + CONFIRM_WINDOW)
+            conversation_id,
+            Pending(conversation_id, device_id, agent_id, action, time.monotonic() + CONFIRM_WINDOW),
         )
         pending.names.extend(name for name in names if name not in pending.names)
         pending.runs.setdefault(key, run)
@@ -117,11 +120,12 @@ class Confirmations:
         """What this turn held, if anything."""
         return self._pending.get(conversation_id)
 
-    def take(self, conversation_id: str, device_id: str | None) -> Pending | None:
+    def take(self, conversation_id: str, device_id: str | None, agent_id: str) -> Pending | None:
         """What the previous turn held, removed: a question is answered only once.
 
         A turn also drops what its device held in another conversation: a new conversation
-        on the same satellite means the question was left unanswered.
+        on the same satellite means the question was left unanswered. Only the agent that
+        asked takes the answer: another agent on the same satellite drops it.
         """
         now = time.monotonic()
         for key, held in list(self._pending.items()):
@@ -129,7 +133,9 @@ class Confirmations:
             if stale and key != conversation_id:
                 del self._pending[key]
         pending = self._pending.pop(conversation_id, None)
-        return pending if pending is not None and pending.expires >= now else None
+        if pending is None or pending.expires < now or pending.agent_id != agent_id:
+            return None
+        return pending
 
 
 @dataclass(slots=True)
@@ -141,6 +147,7 @@ class Guard:
     sensitive: frozenset[str]
     conversation_id: str
     device_id: str | None
+    agent_id: str
 
     def wrap(self, tools: list[llm.Tool]) -> list[llm.Tool]:
         """The tools, each checked before it runs."""
@@ -224,7 +231,7 @@ class Guard:
 
     def _hold(self, action: Action, states: list[State], key: str, run: Run) -> None:
         names = [state.name for state in states]
-        self.confirmations.hold(self.conversation_id, self.device_id, action, names, key, run)
+        self.confirmations.hold(self.conversation_id, self.device_id, self.agent_id, action, names, key, run)
 
 
 class GuardedTool(llm.Tool):

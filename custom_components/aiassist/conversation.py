@@ -92,7 +92,9 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
         )
         chat_log.async_trace({"speaker": speaker.as_trace()})
         if (
-            pending := runtime.confirmations.take(chat_log.conversation_id, user_input.device_id)
+            pending := runtime.confirmations.take(
+                chat_log.conversation_id, user_input.device_id, self.entity_id
+            )
         ) is not None and (
             answered := await self._async_confirmation_reply(user_input, chat_log, pending, speaker)
         ) is not None:
@@ -104,6 +106,7 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
             frozenset(confirmation.get(CONF_SENSITIVE) or ()),
             chat_log.conversation_id,
             user_input.device_id,
+            self.entity_id,
         )
         first_turn = not any(
             isinstance(content, conversation.AssistantContent) for content in chat_log.content
