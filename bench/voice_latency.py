@@ -77,6 +77,7 @@ STREAM_RESPONSE_CHARS = 60
 THRESHOLD_WORDS = next(
     n for n in range(1, 61) if len(" ".join(ANSWER.split()[:n])) + 1 > STREAM_RESPONSE_CHARS
 )
+PLOT = ROOT / "docs" / "images" / "benchmark_voice.png"
 TARGET_FIRST_AUDIO = 1.0
 TARGET_ADDED = 0.1
 STREAMED, WHOLE, WYOMING = (
@@ -115,6 +116,47 @@ class Probe:
     def reset(self) -> None:
         self.relayed.clear()
         self.voice_asked = 0.0
+
+
+def plot(first_audio: dict[str, list[float]], parts: dict[str, list[float]]) -> bool:
+    """The modes' first audio (median, p95), and where the streamed voice's time goes."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot")
+        return False
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6), gridspec_kw={"width_ratios": [1, 1.4]})
+    names = list(first_audio)
+    medians = [summary(first_audio[name])[0] * 1000 for name in names]
+    p95s = [summary(first_audio[name])[1] * 1000 for name in names]
+    left.barh(names, medians, xerr=[[0] * len(names), [p - m for p, m in zip(p95s, medians, strict=True)]])
+    left.axvline(TARGET_FIRST_AUDIO * 1000, color="grey", linestyle="--", label="target")
+    left.set_title("First audio after end of speech (ms): median, line to p95", fontsize=10)
+    left.invert_yaxis()
+    left.legend(loc="lower right")
+    start = 0.0
+    for name, samples in parts.items():
+        width = summary(samples)[0] * 1000
+        ours = name.startswith(("STT and our", "our "))
+        right.barh(
+            ["streamed"], [width], left=[start], color="tab:orange" if ours else "tab:blue", edgecolor="white"
+        )
+        if width > 40:
+            right.text(
+                start + width / 2, 0, f"{width:.0f}", ha="center", va="center", color="white", fontsize=8
+            )
+        start += width
+    right.set_title("Streamed: where the time goes (ms); ours in orange", fontsize=10)
+    right.set_yticks([])
+    for axis in (left, right):
+        axis.grid(alpha=0.3, axis="x")
+    figure.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(PLOT, dpi=100)
+    return True
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
@@ -283,6 +325,8 @@ async def main() -> int:
             streamed_median, _ = summary(first_audio[STREAMED])
             whole_median, _ = summary(first_audio[WHOLE])
             print(f"\nratio whole answer / streamed (medians): {whole_median / streamed_median:.2f}")
+            if plot(first_audio, parts):
+                print(f"plot: {PLOT.relative_to(ROOT)}")
             checks = [
                 (f"first audio within {TARGET_FIRST_AUDIO:.1f} s (streamed, median)", streamed_median),
                 (f"under {TARGET_ADDED * 1000:.0f} ms added by us (median)", added_median),
