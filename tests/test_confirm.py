@@ -175,6 +175,18 @@ async def test_a_sensitive_entity_and_a_spoken_pin(
     assert speech(done) == "Done."
     assert not _locked(hass)
 
+    # Speech engines write digits many ways: full-width digits as Chinese engines do, and other scripts.
+    for said, heard in (
+        ("好的，４３２１", "好了。"),
+        ("yes ٤٣٢١", "Done."),
+        ("yes 1234", "Without the right PIN, I did nothing."),
+    ):
+        model_server.chat.add(Reply(tool_calls=[UNLOCK]))
+        asked = await converse(hass, agent_id, "unlock the front door", asked.conversation_id, satellite)
+        language = "zh-Hans" if said.startswith("好") else "en"
+        answer = await converse(hass, agent_id, said, asked.conversation_id, satellite, language=language)
+        assert speech(answer) == heard
+
     model_server.chat.add(Reply(content="You're welcome."))
     await converse(hass, agent_id, "thanks", asked.conversation_id, satellite)
     sent = str(model_server.chat_requests[-1]["messages"])

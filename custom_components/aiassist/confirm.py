@@ -14,6 +14,7 @@ import json
 import re
 import time
 from typing import Any, Self, override
+import unicodedata
 
 from homeassistant.components import conversation
 from homeassistant.components.conversation.agent_manager import get_agent_manager
@@ -401,8 +402,11 @@ def reply(text: str, language: str) -> Reply:
 
 
 def spoken_digits(text: str) -> str:
-    """The digits said, in order: "1 2 3 4", "one two three four" and "一二三四" are all 1234."""
-    return "".join(_NUMBER_WORDS.get(digit, digit) for digit in _DIGITS.findall(text.casefold()))
+    """The digits said, in order: "1 2 3 4", "one two three four", "一二三四" and "１２３４" are all 1234."""
+    return "".join(
+        _NUMBER_WORDS.get(digit) or str(unicodedata.decimal(digit))
+        for digit in _DIGITS.findall(text.casefold())
+    )
 
 
 def without_digits(text: str) -> str:

@@ -239,7 +239,7 @@ class AIAssistConversationEntity(conversation.ConversationEntity, AIAssistEntity
         failures: list[str] = []
         if said is Reply.NO:
             key = "confirm_declined"
-        elif pin and (digits or said is Reply.YES) and not hmac.compare_digest(digits, pin):
+        elif pin and (digits or said is Reply.YES) and not hmac.compare_digest(digits.encode(), pin.encode()):
             key = "confirm_wrong_pin"
         elif said is Reply.YES or (pin and digits):
             for run in pending.runs.values():
