@@ -103,11 +103,23 @@ class AIAssistTTSEntity(tts.TextToSpeechEntity, AIAssistEntity):
         queue: asyncio.Queue[asyncio.Task[bytes] | None] = asyncio.Queue(maxsize=LOOKAHEAD)
 
         async def read() -> None:
+            """Start each sentence's speech as soon as it is written; None marks the end."""
             try:
                 async for sentence in sentences:
-                    await queue.put(self.hass.async_create_task(self._async_synthesize(sentence, options)))
-            finally:
+                    task = self.hass.async_create_task(self._async_synthesize(sentence, options))
+                    try:
+                        await queue.put(task)
+                    except asyncio.CancelledError:
+                        # The listener went away: nobody will want this sentence.
+                        task.cancel()
+                        raise
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The text stopped with an error: what was queued is still said, then the error.
                 await queue.put(None)
+                raise
+            await queue.put(None)
 
         reader = self.hass.async_create_task(read())
         started = False
