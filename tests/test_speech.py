@@ -242,3 +242,27 @@ async def test_a_voice_that_hangs_is_given_up_on_within_its_timeout(
         async for _chunk in _stream(hass, voice, answer()):
             pass
     assert asyncio.get_running_loop().time() - started < 2  # one retry at most, never 5 s
+
+
+async def test_when_the_text_breaks_off_what_was_written_is_still_said(
+    hass: HomeAssistant, model_server: ModelServer, voice: str
+) -> None:
+    async def answer() -> AsyncGenerator[str]:
+        yield "One sentence. Another one. "
+        raise HomeAssistantError("the agent stopped")
+
+    chunks: list[bytes] = []
+
+    async def listen() -> None:
+        async for chunk in _stream(hass, voice, answer()):
+            chunks.append(chunk)
+
+    with pytest.raises(HomeAssistantError, match="the agent stopped"):
+        await listen()
+    audio = b"".join(chunks)
+
+    assert sorted(request["input"] for request in model_server.speech_requests) == [
+        "Another one.",
+        "One sentence.",
+    ]
+    assert len(audio) > 44
