@@ -20,7 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .wyoming_fakes import FakeSatellite, FakeTts, async_add_wyoming
+from .wyoming_fakes import FakeSatellite, FakeTts, async_add_wyoming, speech_loaded
 
 # Set up before the entry: its speech platforms set up ffmpeg with whatever binary is known then.
 pytestmark = pytest.mark.usefixtures("ffmpeg")
@@ -71,6 +71,7 @@ async def hall(
 
     yield Hall(satellite, tts, str(device_id), satellite_entry)
 
+    await speech_loaded()
     for entry in (satellite_entry, tts_entry):
         await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

@@ -22,7 +22,7 @@ from homeassistant.helpers import area_registry as ar, device_registry as dr, en
 
 from .conftest import Home, People
 from .model_server import Fault, ModelServer, Reply, ToolCall, TranscriptReply
-from .wyoming_fakes import FakeSatellite, FakeStt, FakeTts, async_add_wyoming
+from .wyoming_fakes import FakeSatellite, FakeStt, FakeTts, async_add_wyoming, speech_loaded
 
 LONG_ANSWER = (
     "Here is the plan for tonight. First, preheat the oven to two hundred degrees. "
@@ -114,6 +114,7 @@ async def kitchen(
 
     yield Kitchen(satellite, stt, tts, device_id, model_server, own_speech)
 
+    await speech_loaded()
     for entry in (satellite_entry, tts_entry, stt_entry):
         await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

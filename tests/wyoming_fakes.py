@@ -263,3 +263,13 @@ async def async_add_wyoming(hass: HomeAssistant, port: int) -> MockConfigEntry:
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+async def speech_loaded(seconds: float = 10) -> None:
+    """Wait for Home Assistant to finish loading speech into its cache (its own background tasks).
+
+    Under load it may still be converting the last answer when a test ends.
+    """
+    loading = [task for task in asyncio.all_tasks() if task.get_name().startswith("tts_load_data_into_cache")]
+    if loading:
+        await asyncio.wait(loading, timeout=seconds)
