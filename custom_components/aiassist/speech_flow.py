@@ -4,6 +4,7 @@ Models and voices are listed where the server says them and typed otherwise; wha
 is tried first: one short sentence said, or a moment of silence transcribed.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import openai
@@ -57,6 +58,8 @@ class _SpeechFlow(ConfigSubentryFlow):
 
     kind: str
     default_name: str
+    # What is tried before the subentry is saved; each kind of flow says it.
+    _async_try: Callable[[openai.AsyncOpenAI, dict[str, Any]], Awaitable[None]]
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add one."""
@@ -118,9 +121,6 @@ class _SpeechFlow(ConfigSubentryFlow):
             LanguageSelectorConfig(languages=list(SPEECH_LANGUAGES))
         )
         return probatio.Schema(schema)
-
-    async def _async_try(self, client: openai.AsyncOpenAI, data: dict[str, Any]) -> None:
-        raise NotImplementedError
 
 
 class TextToSpeechFlowHandler(_SpeechFlow):
