@@ -49,12 +49,11 @@ from homeassistant.components.assist_pipeline.pipeline import async_update_pipel
 from homeassistant.components.http.config import DATA_STORE as HTTP_STORE  # noqa: E402
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry, ConfigSubentryData  # noqa: E402
 from homeassistant.const import CONF_API_KEY, CONF_MODEL, CONF_URL  # noqa: E402
-from homeassistant.core import HomeAssistant  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
 from homeassistant.setup import async_setup_component  # noqa: E402
 from tests.conftest import AGENT_OPTIONS, API_KEY  # noqa: E402
 from tests.model_server import ModelServer, Reply, SpeechReply  # noqa: E402
-from tests.wyoming_fakes import FakeSatellite, FakeStt, FakeTts  # noqa: E402
+from tests.wyoming_fakes import FakeSatellite, FakeStt, FakeTts, async_add_wyoming  # noqa: E402
 
 assert "pytest_homeassistant_custom_component" not in custom_components.__path__[0]
 
@@ -164,14 +163,6 @@ def summary(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
-async def wyoming(hass: HomeAssistant, port: int) -> MockConfigEntry:
-    entry = MockConfigEntry(domain="wyoming", data={"host": "127.0.0.1", "port": port})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
 async def main() -> int:
     assert len(WORDS) == 60, len(WORDS)
     with tempfile.TemporaryDirectory() as config_dir:
@@ -213,8 +204,8 @@ async def main() -> int:
             for fake in (stt, wyoming_tts, satellite):
                 await fake.start()
             stt.transcript = "what should I cook tonight?"
-            stt_entry = await wyoming(hass, stt.port)
-            tts_entry = await wyoming(hass, wyoming_tts.port)
+            stt_entry = await async_add_wyoming(hass, stt.port)
+            tts_entry = await async_add_wyoming(hass, wyoming_tts.port)
             engines = {
                 STREAMED: our_tts,
                 WHOLE: our_tts,
@@ -223,7 +214,7 @@ async def main() -> int:
             voices = {STREAMED: "alloy", WHOLE: "alloy", WYOMING: "fake-voice"}
             pipeline = assist_pipeline.async_get_pipeline(hass)
             stt_engine = entities.async_get_entity_id("stt", "wyoming", f"{stt_entry.entry_id}-stt")
-            satellite_entry = await wyoming(hass, satellite.port)
+            satellite_entry = await async_add_wyoming(hass, satellite.port)
             await satellite.wait_for(lambda: satellite.connected)
 
             # The role comes first, then a word per event: the first word at FIRST_TOKEN.
