@@ -403,13 +403,24 @@ class MemoryIndex:
                 found.update(dict.fromkeys(index.vectors.ids))
         return list(found)
 
-    def for_prompt(self, text: str, owners: Iterable[str], query_vector: Vector) -> list[str]:
+    def for_prompt(
+        self,
+        text: str,
+        owners: Iterable[str],
+        query_vector: Vector | None,
+        limit: int = PROMPT_MOST,
+        nearest: Nearest | None = None,
+    ) -> list[str]:
         """The memories worth a place in the prompt: those close to the best one (see PROMPT_WINDOW).
 
-        Only with vectors: without them, the caller keeps the best few by words.
+        At most `limit` (and PROMPT_MOST). Only with vectors (`query_vector`, or its `nearest`):
+        without them, the caller keeps the best few by words.
         """
         owners = tuple(owners)
-        ranked = self.ranked(text, owners, PROMPT_MOST, self.nearest(owners, query_vector, PROMPT_MOST))
+        most = min(limit, PROMPT_MOST)
+        if nearest is None and query_vector is not None:
+            nearest = self.nearest(owners, query_vector, most)
+        ranked = self.ranked(text, owners, most, nearest)
         if not ranked:
             return []
         least = ranked[0][1] - PROMPT_WINDOW
