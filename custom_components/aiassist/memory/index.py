@@ -253,10 +253,6 @@ class VectorIndex:
         self.rows = {str(doc_id): row for row, doc_id in enumerate(ids)}
         return _Rows(matrix, ids, alive)
 
-    def search(self, query: Vector, limit: int) -> list[tuple[str, float]]:
-        """Return up to `limit` (doc, cosine) pairs, best first."""
-        return self.closest(unit_vector(query), limit).hits
-
     def cosines(self, doc_ids: Iterable[str], unit: Vector) -> dict[str, float]:
         """These documents' cosines with a unit vector (those without a vector are left out)."""
         found = {doc_id: row for doc_id in doc_ids if (row := self.rows.get(doc_id)) is not None}
@@ -280,11 +276,7 @@ class VectorIndex:
             top = top[np.argsort(-scores[top])]
         else:
             top = np.argsort(-scores)
-        hits = [
-            (doc_id, float(scores[i]))
-            for i in top
-            if scores[i] > -np.inf and (doc_id := rows.ids[int(i)]) is not None
-        ]
+        hits = [(str(rows.ids[int(i)]), float(scores[i])) for i in top if alive[i]]
         return Closest(hits, float(typical.sum()), float(np.vecdot(typical, typical)), len(typical))
 
 
@@ -437,17 +429,16 @@ class MemoryIndex:
             return []
         terms = set(tokenize(text, self.language))
         candidates = {doc_id for doc_id, _ in index.lexical.search(terms, 5)}
+        cosines: dict[str, float] = {}
         if vector is not None:
-            candidates.update(doc_id for doc_id, _ in index.vectors.search(vector, 3))
+            unit = unit_vector(vector)
+            candidates.update(doc_id for doc_id, _ in index.vectors.closest(unit, 3).hits)
+            cosines = index.vectors.cosines(candidates, unit)
         result: list[tuple[str, float, float | None]] = []
         for doc_id in candidates:
             other = set(index.lexical.terms.get(doc_id, ()))
             overlap = len(terms & other) / (len(terms | other) or 1)
-            cosine: float | None = None
-            if vector is not None and (unit := index.vectors.vector(doc_id)) is not None:
-                norm = float(np.linalg.norm(vector)) or 1.0
-                cosine = float(unit @ (vector / norm))
-            result.append((doc_id, overlap, cosine))
+            result.append((doc_id, overlap, cosines.get(doc_id)))
         return sorted(result, key=lambda item: max(item[1], item[2] or 0.0), reverse=True)
 
 
